@@ -1,0 +1,1 @@
+"""Per-document cleaning stages: pure functions, no IO, no luigi."""

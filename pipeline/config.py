@@ -1,0 +1,309 @@
+"""Configuration: TOML files in `config/`, loaded into frozen dataclasses.
+
+A bad file must never surface as a traceback: `ConfigError` names the file, the key, the line
+and what is allowed, and the CLI prints it as one message with its own exit code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "pipeline.toml"
+
+
+class ConfigError(Exception):
+    """A configuration problem a user can fix; the message says where and how."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    shards: int = 64
+    max_document_bytes: int = 20_000_000
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    min_confidence: float = 0.5
+
+
+@dataclass(frozen=True)
+class EncodingConfig:
+    uncurl_quotes: bool = False
+    unescape_html: bool = True
+    normalization: str = "NFC"
+    fix_latin_ligatures: bool = True
+    fix_character_width: bool = False
+    fix_line_breaks: bool = True
+    remove_terminal_escapes: bool = True
+    remove_control_chars: bool = True
+    restore_byte_a0: bool = True
+    replace_lossy_sequences: bool = True
+    decode_inconsistent_utf8: bool = True
+    fix_c1_controls: bool = True
+    fix_surrogates: bool = True
+    max_decode_length: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class BoilerplateRule:
+    id: str
+    version: int
+    pattern: str
+    scope: str  # "line": this line; "cut": this line and everything after; "lead": leading block
+    where: str = "any"  # "any", "trailing" (last part of the document), "lead" (first lines)
+    reason: str = ""
+    flags: str = "i"
+
+    @property
+    def rule_id(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+@dataclass(frozen=True)
+class BoilerplateConfig:
+    rules_file: str = "boilerplate_rules.toml"
+    trailing_share: float = 0.5
+    max_removed_share: float = 0.6
+    rules: tuple[BoilerplateRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class RepeatsConfig:
+    shingle_words: int = 3
+    num_perm: int = 64
+    threshold: float = 0.7
+    min_words: int = 8
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    shingle_words: int = 5
+    num_perm: int = 128
+    bands: int = 32
+    rows: int = 4
+    jaccard: float = 0.6
+    containment: float = 0.8
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class TitleConfig:
+    max_words: int = 30
+
+
+@dataclass(frozen=True)
+class Config:
+    run: RunConfig = field(default_factory=RunConfig)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
+    encoding: EncodingConfig = field(default_factory=EncodingConfig)
+    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+    repeats: RepeatsConfig = field(default_factory=RepeatsConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    title: TitleConfig = field(default_factory=TitleConfig)
+
+    def section_fingerprint(self, *names: str) -> str:
+        """Digest of the named sections: what a stage read, so only what changed re-runs."""
+        payload = {n: dataclasses.asdict(getattr(self, n)) for n in names}
+        return _digest(payload)
+
+    def fingerprint(self) -> str:
+        return _digest(dataclasses.asdict(self))
+
+
+def _digest(obj: Any) -> str:
+    blob = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _line_of(text: str, key: str, section: str | None = None) -> int | None:
+    """Line number of `key = ...` (inside `[section]` when given), for error messages."""
+    in_section = section is None
+    for no, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("["):
+            in_section = section is None or line.strip("[] ") == section
+            continue
+        if in_section and re.match(rf"{re.escape(key)}\s*=", line):
+            return no
+    return None
+
+
+def _where(path: Path, text: str, key: str, section: str | None) -> str:
+    no = _line_of(text, key, section)
+    dotted = f"{section}.{key}" if section else key
+    return f"{path}{':' + str(no) if no else ''}: key '{dotted}'"
+
+
+def _coerce(value: Any, typ: Any, where: str) -> Any:
+    origin = get_origin(typ)
+    if typ is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, got {value!r}")
+        return value
+    if typ is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be a whole number, got {value!r}")
+        return value
+    if typ is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where} must be a number, got {value!r}")
+        return float(value)
+    if typ is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string, got {value!r}")
+        return value
+    if origin is tuple:
+        return value
+    if get_args(typ):
+        return value
+    return value
+
+
+def _build(cls: type, data: dict[str, Any], path: Path, text: str, section: str | None) -> Any:
+    hints = get_type_hints(cls)
+    allowed = [f.name for f in fields(cls) if f.name != "rules"]
+    kwargs = {}
+    for key, value in data.items():
+        if key not in allowed:
+            raise ConfigError(
+                f"{_where(path, text, key, section)} is not a known setting; "
+                f"allowed here: {', '.join(allowed)}"
+            )
+        kwargs[key] = _coerce(value, hints[key], _where(path, text, key, section))
+    try:
+        obj = cls(**kwargs)
+    except TypeError as exc:  # a required field is missing
+        raise ConfigError(f"{path}: section [{section}] {exc}") from None
+    _validate(obj, path, text, section)
+    return obj
+
+
+_RANGES: dict[str, tuple[float, float]] = {
+    "shards": (1, 100_000),
+    "max_document_bytes": (1, 2**40),
+    "min_confidence": (0.0, 1.0),
+    "trailing_share": (0.0, 1.0),
+    "max_removed_share": (0.0, 1.0),
+    "shingle_words": (1, 50),
+    "num_perm": (8, 1024),
+    "threshold": (0.0, 1.0),
+    "min_words": (0, 1000),
+    "bands": (1, 1024),
+    "rows": (1, 1024),
+    "jaccard": (0.0, 1.0),
+    "containment": (0.0, 1.0),
+    "max_words": (1, 1000),
+}
+
+
+def _validate(obj: Any, path: Path, text: str, section: str | None) -> None:
+    for f in fields(obj):
+        rng = _RANGES.get(f.name)
+        value = getattr(obj, f.name)
+        if rng and isinstance(value, int | float) and not rng[0] <= value <= rng[1]:
+            raise ConfigError(
+                f"{_where(path, text, f.name, section)} is {value}; allowed: {rng[0]} to {rng[1]}"
+            )
+    if isinstance(obj, EncodingConfig) and obj.normalization not in ("NFC", "NFD", "NFKC", "NFKD", ""):
+        raise ConfigError(
+            f"{_where(path, text, 'normalization', section)} is {obj.normalization!r}; "
+            "allowed: NFC, NFD, NFKC, NFKD, or \"\" for none"
+        )
+    if isinstance(obj, DedupConfig) and obj.bands * obj.rows > obj.num_perm:
+        raise ConfigError(
+            f"{_where(path, text, 'bands', section)}: bands*rows ({obj.bands * obj.rows}) must not "
+            f"exceed num_perm ({obj.num_perm})"
+        )
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found; pass an existing file to --config") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration ({exc})") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
+
+
+def load_rules(path: Path) -> tuple[BoilerplateRule, ...]:
+    data, text = _read_toml(path)
+    unknown = set(data) - {"rule"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(f"{_where(path, text, key, None)} is not allowed; the file holds [[rule]] tables")
+    rules = []
+    seen: set[str] = set()
+    for i, raw in enumerate(data.get("rule", [])):
+        where = f"{path}: rule #{i + 1} ({raw.get('id', '?')})"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where} must be a table")
+        unknown = set(raw) - {f.name for f in fields(BoilerplateRule)}
+        if unknown:
+            allowed = ", ".join(f.name for f in fields(BoilerplateRule))
+            raise ConfigError(f"{where}: unknown key '{sorted(unknown)[0]}'; allowed: {allowed}")
+        for need in ("id", "version", "pattern", "scope"):
+            if need not in raw:
+                raise ConfigError(f"{where}: missing key '{need}'")
+        rule = BoilerplateRule(**raw)
+        if rule.scope not in ("line", "cut", "lead"):
+            raise ConfigError(f"{where}: scope {rule.scope!r}; allowed: line, cut, lead")
+        if rule.where not in ("any", "trailing", "lead"):
+            raise ConfigError(f"{where}: where {rule.where!r}; allowed: any, trailing, lead")
+        if rule.rule_id in seen:
+            raise ConfigError(f"{where}: duplicate rule id {rule.rule_id}; ids must be unique")
+        seen.add(rule.rule_id)
+        try:
+            re.compile(rule.pattern)
+        except re.error as exc:
+            raise ConfigError(f"{where}: pattern does not compile ({exc})") from None
+        rules.append(rule)
+    return tuple(rules)
+
+
+_SECTIONS = {
+    "run": RunConfig,
+    "decode": DecodeConfig,
+    "encoding": EncodingConfig,
+    "boilerplate": BoilerplateConfig,
+    "repeats": RepeatsConfig,
+    "dedup": DedupConfig,
+    "title": TitleConfig,
+}
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load and validate a configuration file; rule files are resolved beside it."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    data, text = _read_toml(path)
+    parts: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in _SECTIONS:
+            raise ConfigError(
+                f"{path}:{_section_line(text, name) or '?'}: unknown section [{name}]; "
+                f"allowed: {', '.join(_SECTIONS)}"
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(f"{_where(path, text, name, None)} must be a [section]")
+        parts[name] = _build(_SECTIONS[name], value, path, text, name)
+    bp = parts.get("boilerplate", BoilerplateConfig())
+    rules_path = (path.parent / bp.rules_file).resolve()
+    parts["boilerplate"] = dataclasses.replace(bp, rules=load_rules(rules_path))
+    return Config(**parts)
+
+
+def _section_line(text: str, name: str) -> int | None:
+    for no, raw in enumerate(text.splitlines(), 1):
+        if raw.strip() == f"[{name}]":
+            return no
+    return None

@@ -1,0 +1,147 @@
+"""The output contract: articles.jsonl, documents.jsonl, clean/<id>.txt, manifest.json.
+
+Documents stream through in id order (each shard file is sorted, shards are merged), so
+memory stays bounded by one document per shard. Every file is written atomically and
+manifest.json last: a manifest that names the current run key means the whole corpus is in
+place. Timings, which differ on every run, go to run.json so that the contract files are
+byte-identical for the same input and configuration.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import platform
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.config import Config
+from pipeline.io import atomic_write, dumps, read_jsonl
+from pipeline.models import DUPLICATE, KEPT, REJECTED, Doc
+
+SCHEMA_VERSION = 1
+
+
+def _stream(shard_files: list[Path]) -> Iterator[Doc]:
+    iters = [(Doc.from_dict(d) for d in read_jsonl(p)) for p in shard_files]
+    yield from heapq.merge(*iters, key=lambda d: d.id)
+
+
+def article_record(doc: Doc) -> dict[str, Any]:
+    text = doc.text()
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "text": text,
+        "source": doc.source,
+        "sha256": doc.sha256,
+        "encoding": doc.encoding,
+        "removed": [
+            {"stage": r.stage, "rule": r.rule, "text": r.text, "start": r.start, "end": r.end,
+             **({"detail": r.detail} if r.detail else {})}
+            for r in sorted(doc.removed, key=lambda r: (r.start, r.end, r.stage, r.rule))
+        ],
+        "edits": [
+            {"stage": e.stage, "rule": e.rule, "start": e.start, "end": e.end, "before": e.before,
+             "after": e.after}
+            for e in doc.edits
+        ],
+        "flags": sorted(doc.flags),
+        "paragraphs": text.count("\n\n") + 1 if text else 0,
+        "chars": len(text),
+    }
+
+
+def clean_path(out: Path, doc_id: str) -> Path:
+    return out / "clean" / f"{doc_id}.txt"
+
+
+def _write_if_changed(path: Path, data: str) -> None:
+    try:
+        if path.read_text(encoding="utf-8") == data:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write(path, data)
+
+
+def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], cfg: Config,
+                 config_path: str, run_key: str, timings: dict[str, float],
+                 status: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+    counts: Counter[str] = Counter()
+    removals: dict[str, Counter[str]] = {}
+    rejections: Counter[str] = Counter()
+    flags: Counter[str] = Counter()
+    articles: list[str] = []
+    documents: list[str] = []
+    written: set[Path] = set()
+    for doc in _stream(shard_files):
+        row: dict[str, Any] = {"id": doc.id, "source": doc.source, "sha256": doc.sha256}
+        if doc.status == REJECTED:
+            row.update(status=REJECTED, reason=doc.reason)
+            rejections[(doc.reason or "").split(":", 1)[0]] += 1
+        elif doc.id in dup:
+            of, reason, jac, con = dup[doc.id]
+            row.update(status=DUPLICATE, reason=reason, duplicate_of=of,
+                       similarity={"jaccard": jac, "containment": con})
+        else:
+            row.update(status=KEPT)
+            rec = article_record(doc)
+            articles.append(dumps(rec) + "\n")
+            path = clean_path(out, doc.id)
+            _write_if_changed(path, (f"{doc.title}\n\n" if doc.title else "") + rec["text"] + "\n")
+            written.add(path)
+        if doc.flags:
+            row["flags"] = sorted(doc.flags)
+            flags.update(doc.flags)
+        for r in doc.removed:
+            removals.setdefault(r.stage, Counter())[r.rule] += 1
+        counts[row["status"]] += 1
+        documents.append(dumps(row) + "\n")
+        if len(documents) % 1000 == 0:
+            status(f"writing corpus: {len(documents)} documents")
+    _remove_stale(out / "clean", written)
+    atomic_write(out / "articles.jsonl", "".join(articles))
+    atomic_write(out / "documents.jsonl", "".join(documents))
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "run_key": run_key,
+        "config": {"path": os.path.basename(config_path), "fingerprint": cfg.fingerprint()},
+        "counts": {"documents": sum(counts.values()), **{k: counts[k] for k in (KEPT, DUPLICATE, REJECTED)}},
+        "removals": {stage: dict(sorted(c.items())) for stage, c in sorted(removals.items())},
+        "rejections": dict(sorted(rejections.items())),
+        "flags": dict(sorted(flags.items())),
+        "versions": _versions(),
+        "timings": "run.json",
+    }
+    atomic_write(out / "run.json", json.dumps({"run_key": run_key, "seconds_per_stage": timings},
+                                              indent=2, sort_keys=True) + "\n")
+    atomic_write(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    return manifest
+
+
+def _remove_stale(folder: Path, keep: set[Path]) -> None:
+    if not folder.exists():
+        return
+    for p in sorted(folder.rglob("*.txt"), reverse=True):
+        if p not in keep:
+            p.unlink()
+    for d in sorted((d for d in folder.rglob("*") if d.is_dir()), reverse=True):
+        if not any(d.iterdir()):
+            d.rmdir()
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"newsclean": __version__, "python": platform.python_version()}
+    for pkg in ("luigi", "ftfy", "datasketch", "charset-normalizer"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "unknown"
+    return out

@@ -1,0 +1,1 @@
+"""Repeated blocks inside a document and duplicates across documents."""

@@ -1,0 +1,107 @@
+"""Records that travel between stages.
+
+A document is carried as its decoded lines, each with the character span it occupied in the
+decoded input, so that every removal can point back to the exact place it came from however
+many stages ran before it. Blank lines are kept as empty `Line`s because they carry layout
+(a headline followed by a blank line is a title); they are dropped only when the canonical
+text is assembled.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KEPT, DUPLICATE, REJECTED = "kept", "duplicate", "rejected"
+
+
+@dataclass(slots=True)
+class Line:
+    text: str
+    start: int  # offset of the raw line in the decoded input
+    end: int
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """Text taken out of a document, and why."""
+
+    stage: str
+    rule: str
+    text: str
+    start: int
+    end: int
+    detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Text changed in place (encoding repair, whitespace), with the rules that fired."""
+
+    stage: str
+    rule: str
+    start: int
+    end: int
+    before: str
+    after: str
+
+
+@dataclass(slots=True)
+class Doc:
+    id: str
+    source: str
+    sha256: str
+    size: int
+    lines: list[Line] = field(default_factory=list)
+    status: str = KEPT
+    reason: str | None = None
+    encoding: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None
+    title_span: tuple[int, int] | None = None
+    removed: list[Removal] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    def paragraphs(self) -> list[str]:
+        return [ln.text for ln in self.lines if not ln.blank]
+
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs())
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["lines"] = [[ln.text, ln.start, ln.end] for ln in self.lines]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Doc:
+        d = dict(d)
+        d["lines"] = [Line(t, s, e) for t, s, e in d["lines"]]
+        d["removed"] = [Removal(**r) for r in d["removed"]]
+        d["edits"] = [Edit(**e) for e in d["edits"]]
+        if d.get("title_span") is not None:
+            d["title_span"] = tuple(d["title_span"])
+        return cls(**d)
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[Line]:
+    """Split decoded text into lines with their offsets; any newline convention counts.
+
+    >>> [(ln.text, ln.start, ln.end) for ln in split_lines("a\\r\\nbb\\n\\nc")]
+    [('a', 0, 1), ('bb', 3, 5), ('', 6, 6), ('c', 7, 8)]
+    """
+    out: list[Line] = []
+    pos = 0
+    for m in _BREAK.finditer(text):
+        out.append(Line(text[pos : m.start()], pos, m.start()))
+        pos = m.end()
+    out.append(Line(text[pos:], pos, len(text)))
+    return out

@@ -1,0 +1,1 @@
+"""Summaries of a run for the people who read its output."""

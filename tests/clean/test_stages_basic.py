@@ -1,0 +1,54 @@
+"""Unit tests of the per-document stage functions, one behaviour each."""
+
+from __future__ import annotations
+
+from pipeline.clean.boilerplate import strip_boilerplate
+from pipeline.clean.title import extract_title
+from pipeline.config import load_config
+from pipeline.models import split_lines
+
+CFG = load_config()
+
+
+def lines_of(*paras: str, sep: str = "\n"):
+    return split_lines(sep.join(paras))
+
+
+PROSE = ("The minister said the agreement would be signed next week after a final round of talks "
+         "between the two delegations in the capital.")
+
+
+def test_cut_marker_removes_trailer_with_rule_id() -> None:
+    lines = lines_of(PROSE, PROSE + " Again.", "You may also like", "Headline one", "Headline two")
+    kept, removed = strip_boilerplate(lines, CFG.boilerplate)
+    assert [ln.text for ln in kept] == [PROSE, PROSE + " Again."]
+    assert [r.rule for r in removed] == ["trailer.you-may-also-like@1"] * 3
+    assert removed[0].start == lines[2].start
+
+
+def test_cut_marker_does_not_fire_when_prose_follows() -> None:
+    lines = lines_of(PROSE, "You may also like", PROSE + " " + PROSE)
+    kept, removed = strip_boilerplate(lines, CFG.boilerplate)
+    assert removed == [] and len(kept) == 3
+
+
+def test_cut_marker_does_not_fire_early_in_document() -> None:
+    lines = lines_of("Leave a reply", PROSE, PROSE, PROSE, "Short line")
+    _, removed = strip_boilerplate(lines, CFG.boilerplate)
+    assert removed == []
+
+
+def test_inline_promo_removed_anywhere() -> None:
+    lines = lines_of(PROSE, "Also Read: Something else happened", PROSE)
+    kept, removed = strip_boilerplate(lines, CFG.boilerplate)
+    assert [r.rule for r in removed] == ["promo.also-read@1"] and len(kept) == 2
+
+
+def test_title_needs_blank_line_after_headline() -> None:
+    lines, title = extract_title(lines_of("Big News Today", "", PROSE), CFG.title)
+    assert title is not None and title.text == "Big News Today"
+    assert [ln.text for ln in lines if ln.text] == [PROSE]
+    _, none = extract_title(lines_of("Big News Today", PROSE), CFG.title)
+    assert none is None
+    _, sentence = extract_title(lines_of("It happened today.", "", PROSE), CFG.title)
+    assert sentence is None
