@@ -6,12 +6,14 @@ STAMP  := $(VENV)/.installed
 EVAL   ?= ../shared/eval
 OUT    ?= data/seeds
 
-.PHONY: run test lint eval clean
+SIZES  ?= 1000,10000,100000
+
+.PHONY: run test lint eval bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,spark]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -20,14 +22,26 @@ run: $(STAMP)
 	$(PY) -m pipeline run --input seeds --output $(OUT)
 
 lint: $(STAMP)
-	$(PY) -m ruff check pipeline tests
+	$(PY) -m ruff check pipeline tests bench
 
 test: $(STAMP)
-	$(PY) -m ruff check pipeline tests
+	$(PY) -m ruff check pipeline tests bench
 	$(PY) -m pytest
 
 eval: $(STAMP)
 	$(PY) tools/eval.py $(EVAL)
+
+# Throughput on deterministic generated corpora (data/bench/); `make bench SIZES=1000` for one size.
+bench: $(STAMP)
+	$(PY) -m bench --sizes $(SIZES) --workers 2
+
+# Coverage-guided fuzzing of the cleaning entry point (atheris); not part of `make test` or CI.
+FUZZ_SECONDS ?= 300
+fuzz: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[fuzz]'
+	mkdir -p data/fuzz-corpus
+	$(PY) fuzz/fuzz_clean.py data/fuzz-corpus fuzz/seeds -max_total_time=$(FUZZ_SECONDS) -timeout=60 \
+		-artifact_prefix=data/fuzz-
 
 clean:
 	rm -rf $(VENV) data/seeds data/eval .pytest_cache

@@ -7,6 +7,7 @@ and what is allowed, and the CLI prints it as one message with its own exit code
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import json
 import re
@@ -26,6 +27,7 @@ class ConfigError(Exception):
 class RunConfig:
     shards: int = 64
     max_document_bytes: int = 20_000_000
+    max_document_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class EncodingConfig:
     normalization: str = "NFC"
     fix_latin_ligatures: bool = True
     fix_character_width: bool = False
-    fix_line_breaks: bool = True
+    fix_line_breaks: bool = False
     remove_terminal_escapes: bool = True
     remove_control_chars: bool = True
     restore_byte_a0: bool = True
@@ -56,10 +58,12 @@ class BoilerplateRule:
     id: str
     version: int
     pattern: str
-    scope: str  # "line": this line; "cut": this line and everything after; "lead": leading block
+    scope: str  # "line": this line; "cut": this line and everything after; "lead": leading block;
+    # "block": a heading and the list of short lines under it
     where: str = "any"  # "any", "trailing" (last part of the document), "lead" (first lines)
     reason: str = ""
     flags: str = "i"
+    follow: str = "junk"  # cut only: "junk" (what follows must look like junk) or "any" (prose allowed)
 
     @property
     def rule_id(self) -> str:
@@ -70,16 +74,35 @@ class BoilerplateRule:
 class BoilerplateConfig:
     rules_file: str = "boilerplate_rules.toml"
     trailing_share: float = 0.5
-    max_removed_share: float = 0.6
+    max_removed_share: float = 0.8
+    max_removed_prose_share: float = 0.6
+    prose_min_words: int = 8
+    prose_long_words: int = 30
+    headline_max_words: int = 20
+    follow_max_prose_share: float = 0.5
+    follow_max_prose_run: int = 2
+    trailing_run_min_score: float = 2.0
+    lead_run_min_score: float = 1.0
+    lead_max_lines: int = 8
+    recurring_min_stories: int = 4
+    recurring_max_words: int = 12
+    source_depth: int = 1
     rules: tuple[BoilerplateRule, ...] = ()
 
 
 @dataclass(frozen=True)
 class RepeatsConfig:
-    shingle_words: int = 3
+    shingle_words: int = 2
     num_perm: int = 64
-    threshold: float = 0.7
+    threshold: float = 0.5
+    similarity: float = 0.8
+    extend_similarity: float = 0.6
+    min_containment_words: int = 8
+    extend_min_containment_words: int = 3
     min_words: int = 8
+    min_run_words: int = 3
+    tandem_gap: int = 0
+    max_pairs_per_paragraph: int = 50
 
 
 @dataclass(frozen=True)
@@ -90,7 +113,9 @@ class DedupConfig:
     rows: int = 4
     jaccard: float = 0.6
     containment: float = 0.8
+    containment_min_jaccard: float = 0.2
     seed: int = 1
+    store: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,7 +198,7 @@ def _build(cls: type, data: dict[str, Any], path: Path, text: str, section: str 
     for key, value in data.items():
         if key not in allowed:
             raise ConfigError(
-                f"{_where(path, text, key, section)} is not a known setting; "
+                f"{_where(path, text, key, section)} is not a known setting{_did_you_mean(key, allowed)}; "
                 f"allowed here: {', '.join(allowed)}"
             )
         kwargs[key] = _coerce(value, hints[key], _where(path, text, key, section))
@@ -188,13 +213,34 @@ def _build(cls: type, data: dict[str, Any], path: Path, text: str, section: str 
 _RANGES: dict[str, tuple[float, float]] = {
     "shards": (1, 100_000),
     "max_document_bytes": (1, 2**40),
+    "max_document_seconds": (0, 86_400),
     "min_confidence": (0.0, 1.0),
     "trailing_share": (0.0, 1.0),
     "max_removed_share": (0.0, 1.0),
+    "max_removed_prose_share": (0.0, 1.0),
+    "prose_min_words": (1, 1000),
+    "prose_long_words": (1, 10_000),
+    "headline_max_words": (1, 1000),
+    "follow_max_prose_share": (0.0, 1.0),
+    "follow_max_prose_run": (0, 1000),
+    "trailing_run_min_score": (0.0, 1000.0),
+    "lead_run_min_score": (0.0, 1000.0),
+    "lead_max_lines": (0, 1000),
+    "recurring_min_stories": (2, 10_000_000),
+    "recurring_max_words": (1, 1000),
+    "source_depth": (0, 100),
     "shingle_words": (1, 50),
     "num_perm": (8, 1024),
     "threshold": (0.0, 1.0),
     "min_words": (0, 1000),
+    "similarity": (0.0, 1.0),
+    "extend_similarity": (0.0, 1.0),
+    "min_containment_words": (1, 1000),
+    "extend_min_containment_words": (1, 1000),
+    "min_run_words": (0, 10_000),
+    "tandem_gap": (0, 100),
+    "max_pairs_per_paragraph": (1, 10_000),
+    "containment_min_jaccard": (0.0, 1.0),
     "bands": (1, 1024),
     "rows": (1, 1024),
     "jaccard": (0.0, 1.0),
@@ -223,50 +269,98 @@ def _validate(obj: Any, path: Path, text: str, section: str | None) -> None:
         )
 
 
-def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+def _read_toml(path: Path, missing: str = "pass an existing file to --config") -> tuple[dict[str, Any], str]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found; pass an existing file to --config") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read configuration ({exc})") from None
+        raise ConfigError(f"{path}: configuration file not found; {missing}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: configuration is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
+        m = re.search(r"at line (\d+)", str(exc))
+        raise ConfigError(f"{path}:{m[1] if m else '?'}: not valid TOML ({exc}); fix the syntax at that line") from None
+
+
+def _rule_line(text: str, index: int, key: str | None = None) -> int | None:
+    """Line of the index-th `[[rule]]` header, or of `key = ...` inside that rule."""
+    seen, header = -1, None
+    for no, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("["):
+            if header is not None:
+                break
+            if line.replace(" ", "") == "[[rule]]":
+                seen += 1
+                if seen == index:
+                    header = no
+            continue
+        if header is not None and key is not None and re.match(rf"{re.escape(key)}\s*=", line):
+            return no
+    return header
+
+
+def _rule_where(path: Path, text: str, index: int, raw: dict[str, Any], key: str) -> str:
+    no = _rule_line(text, index, key) or _rule_line(text, index)
+    return f"{path}:{no or '?'}: rule #{index + 1} ({raw.get('id', '?')}): key '{key}'"
+
+
+def _did_you_mean(key: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def load_rules(path: Path) -> tuple[BoilerplateRule, ...]:
-    data, text = _read_toml(path)
+    data, text = _read_toml(path, "boilerplate.rules_file names it, relative to the pipeline TOML")
     unknown = set(data) - {"rule"}
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(f"{_where(path, text, key, None)} is not allowed; the file holds [[rule]] tables")
+    table = data.get("rule", [])
+    if not isinstance(table, list):
+        raise ConfigError(f"{_where(path, text, 'rule', None)} must be written as [[rule]] tables")
+    names = [f.name for f in fields(BoilerplateRule)]
+    hints = get_type_hints(BoilerplateRule)
     rules = []
     seen: set[str] = set()
-    for i, raw in enumerate(data.get("rule", [])):
-        where = f"{path}: rule #{i + 1} ({raw.get('id', '?')})"
+    for i, raw in enumerate(table):
+        line = _rule_line(text, i)
+        where = f"{path}:{line or '?'}: rule #{i + 1}"
         if not isinstance(raw, dict):
-            raise ConfigError(f"{where} must be a table")
-        unknown = set(raw) - {f.name for f in fields(BoilerplateRule)}
+            where = f"{path}:{line or _line_of(text, 'rule') or '?'}: rule #{i + 1}"
+            raise ConfigError(f"{where} must be a [[rule]] table, got {raw!r}")
+        where += f" ({raw.get('id', '?')})"
+        unknown = set(raw) - set(names)
         if unknown:
-            allowed = ", ".join(f.name for f in fields(BoilerplateRule))
-            raise ConfigError(f"{where}: unknown key '{sorted(unknown)[0]}'; allowed: {allowed}")
+            key = sorted(unknown)[0]
+            raise ConfigError(f"{path}:{_rule_line(text, i, key) or line or '?'}: rule #{i + 1} "
+                              f"({raw.get('id', '?')}): unknown key '{key}'{_did_you_mean(key, names)}; "
+                              f"allowed: {', '.join(names)}")
         for need in ("id", "version", "pattern", "scope"):
             if need not in raw:
-                raise ConfigError(f"{where}: missing key '{need}'")
+                raise ConfigError(f"{where}: missing key '{need}' (every rule needs id, version, pattern, scope)")
+        def at(key: str, i: int = i, raw: dict[str, Any] = raw) -> str:
+            return _rule_where(path, text, i, raw, key)
+
+        for key, value in raw.items():
+            _coerce(value, hints[key], at(key))
         rule = BoilerplateRule(**raw)
-        if rule.scope not in ("line", "cut", "lead"):
-            raise ConfigError(f"{where}: scope {rule.scope!r}; allowed: line, cut, lead")
+        if rule.scope not in ("line", "cut", "lead", "block"):
+            raise ConfigError(f"{at('scope')} is {rule.scope!r}; allowed: line, cut, lead, block")
+        if rule.follow not in ("junk", "any"):
+            raise ConfigError(f"{where}: follow {rule.follow!r}; allowed: junk, any")
         if rule.where not in ("any", "trailing", "lead"):
-            raise ConfigError(f"{where}: where {rule.where!r}; allowed: any, trailing, lead")
+            raise ConfigError(f"{at('where')} is {rule.where!r}; allowed: any, trailing, lead")
         if rule.rule_id in seen:
             raise ConfigError(f"{where}: duplicate rule id {rule.rule_id}; ids must be unique")
         seen.add(rule.rule_id)
         try:
             re.compile(rule.pattern)
         except re.error as exc:
-            raise ConfigError(f"{where}: pattern does not compile ({exc})") from None
+            raise ConfigError(f"{at('pattern')}: pattern does not compile ({exc})") from None
         rules.append(rule)
     return tuple(rules)
 
@@ -290,8 +384,8 @@ def load_config(path: str | Path | None = None) -> Config:
     for name, value in data.items():
         if name not in _SECTIONS:
             raise ConfigError(
-                f"{path}:{_section_line(text, name) or '?'}: unknown section [{name}]; "
-                f"allowed: {', '.join(_SECTIONS)}"
+                f"{path}:{_section_line(text, name) or '?'}: unknown section [{name}]"
+                f"{_did_you_mean(name, list(_SECTIONS))}; allowed: {', '.join(_SECTIONS)}"
             )
         if not isinstance(value, dict):
             raise ConfigError(f"{_where(path, text, name, None)} must be a [section]")

@@ -20,8 +20,11 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.config import Config
-from pipeline.io import atomic_write, dumps, read_jsonl
+from pipeline.io import AtomicWriter, atomic_write, dumps, read_jsonl, safe_relpath
 from pipeline.models import DUPLICATE, KEPT, REJECTED, Doc
+from pipeline.report.html import ReportWriter
+from pipeline.report.parquet import ArticleParquetWriter
+from pipeline.report.spans import span_record
 
 SCHEMA_VERSION = 1
 
@@ -53,11 +56,15 @@ def article_record(doc: Doc) -> dict[str, Any]:
         "flags": sorted(doc.flags),
         "paragraphs": text.count("\n\n") + 1 if text else 0,
         "chars": len(text),
+        # The id stays the true id; the file name is derived from it safely (see safe_relpath).
+        "clean_file": f"clean/{safe_relpath(doc.id)}",
     }
 
 
 def clean_path(out: Path, doc_id: str) -> Path:
-    return out / "clean" / f"{doc_id}.txt"
+    """Where an article's plain text goes: derived by `safe_relpath`, never by pasting the id
+    into a path, so no id can escape `clean/` or share a file with another id."""
+    return out / "clean" / safe_relpath(doc_id)
 
 
 def _write_if_changed(path: Path, data: str) -> None:
@@ -66,47 +73,71 @@ def _write_if_changed(path: Path, data: str) -> None:
             return
     except (OSError, UnicodeDecodeError):
         pass
-    atomic_write(path, data)
+    # One fsync per article was most of the time to write a large corpus; write_corpus makes
+    # them all durable with one sync before the manifest (the commit marker) is written.
+    atomic_write(path, data, durable=False)
 
 
 def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], cfg: Config,
                  config_path: str, run_key: str, timings: dict[str, float],
                  status: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+    # manifest.json is the commit marker: remove the old one first, so a run killed while the
+    # other files are being replaced leaves "no manifest" (incomplete), never an old manifest
+    # beside new files.
+    (out / "manifest.json").unlink(missing_ok=True)
     counts: Counter[str] = Counter()
     removals: dict[str, Counter[str]] = {}
     rejections: Counter[str] = Counter()
     flags: Counter[str] = Counter()
-    articles: list[str] = []
-    documents: list[str] = []
+    # Streamed to temporary files, renamed into place at the end: memory does not grow with
+    # the corpus (held as lists, these were ~60 MB of text per 10k documents).
+    articles = AtomicWriter(out / "articles.jsonl")
+    documents = AtomicWriter(out / "documents.jsonl")
     written: set[Path] = set()
-    for doc in _stream(shard_files):
-        row: dict[str, Any] = {"id": doc.id, "source": doc.source, "sha256": doc.sha256}
-        if doc.status == REJECTED:
-            row.update(status=REJECTED, reason=doc.reason)
-            rejections[(doc.reason or "").split(":", 1)[0]] += 1
-        elif doc.id in dup:
-            of, reason, jac, con = dup[doc.id]
-            row.update(status=DUPLICATE, reason=reason, duplicate_of=of,
-                       similarity={"jaccard": jac, "containment": con})
-        else:
-            row.update(status=KEPT)
-            rec = article_record(doc)
-            articles.append(dumps(rec) + "\n")
-            path = clean_path(out, doc.id)
-            _write_if_changed(path, (f"{doc.title}\n\n" if doc.title else "") + rec["text"] + "\n")
-            written.add(path)
-        if doc.flags:
-            row["flags"] = sorted(doc.flags)
-            flags.update(doc.flags)
-        for r in doc.removed:
-            removals.setdefault(r.stage, Counter())[r.rule] += 1
-        counts[row["status"]] += 1
-        documents.append(dumps(row) + "\n")
-        if len(documents) % 1000 == 0:
-            status(f"writing corpus: {len(documents)} documents")
+    # Downstream formats (issue 7): both stream to temporary files, renamed into place at the end.
+    parquet = ArticleParquetWriter(out / "articles.parquet")
+    report = ReportWriter(out / "report.html")
+    spans = AtomicWriter(out / "spans.jsonl")
+    try:
+        for doc in _stream(shard_files):
+            row: dict[str, Any] = {"id": doc.id, "source": doc.source, "sha256": doc.sha256}
+            if doc.status == REJECTED:
+                row.update(status=REJECTED, reason=doc.reason)
+                rejections[(doc.reason or "").split(":", 1)[0]] += 1
+            elif doc.id in dup:
+                of, reason, jac, con = dup[doc.id]
+                row.update(status=DUPLICATE, reason=reason, duplicate_of=of,
+                           similarity={"jaccard": jac, "containment": con})
+            else:
+                row.update(status=KEPT)
+                rec = article_record(doc)
+                articles.append(dumps(rec) + "\n")
+                parquet.add(rec)
+                spans.append(dumps(span_record(doc)) + "\n")
+                path = clean_path(out, doc.id)
+                _write_if_changed(path, (f"{doc.title}\n\n" if doc.title else "") + rec["text"] + "\n")
+                written.add(path)
+            if doc.flags:
+                row["flags"] = sorted(doc.flags)
+                flags.update(doc.flags)
+            for r in doc.removed:
+                removals.setdefault(r.stage, Counter())[r.rule] += 1
+            counts[row["status"]] += 1
+            documents.append(dumps(row) + "\n")
+            report.add(doc, row)
+            if len(documents) % 1000 == 0:
+                status(f"writing corpus: {len(documents)} documents")
+    except BaseException:
+        parquet.abort()
+        report.abort()
+        for part in (articles, documents, spans):
+            part.abort()
+        raise
+    parquet.close()
     _remove_stale(out / "clean", written)
-    atomic_write(out / "articles.jsonl", "".join(articles))
-    atomic_write(out / "documents.jsonl", "".join(documents))
+    articles.commit()
+    documents.commit()
+    spans.commit()
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "run_key": run_key,
@@ -120,6 +151,8 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
     }
     atomic_write(out / "run.json", json.dumps({"run_key": run_key, "seconds_per_stage": timings},
                                               indent=2, sort_keys=True) + "\n")
+    report.finish(manifest)
+    os.sync()  # the clean/ files were written without fsync: durable before the commit marker
     atomic_write(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return manifest
 

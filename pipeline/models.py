@@ -10,7 +10,7 @@ text is assembled.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 KEPT, DUPLICATE, REJECTED = "kept", "duplicate", "rejected"
@@ -74,8 +74,16 @@ class Doc:
         return "\n\n".join(self.paragraphs())
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        """A JSON-ready view of the document (lines as compact [text, start, end] triples).
+
+        Built field by field rather than with `dataclasses.asdict`, whose recursive deep copy
+        was the largest cost of writing a shard; values are shared with the document, not
+        copied, so serialise the result before changing the document.
+        """
+        d = {name: getattr(self, name) for name in _DOC_PLAIN}
         d["lines"] = [[ln.text, ln.start, ln.end] for ln in self.lines]
+        d["removed"] = [{k: getattr(r, k) for k in _REMOVAL_FIELDS} for r in self.removed]
+        d["edits"] = [{k: getattr(e, k) for k in _EDIT_FIELDS} for e in self.edits]
         return d
 
     @classmethod
@@ -88,6 +96,11 @@ class Doc:
             d["title_span"] = tuple(d["title_span"])
         return cls(**d)
 
+
+# Field names read once: to_dict follows the dataclasses, so a field added there is carried.
+_DOC_PLAIN = tuple(f.name for f in fields(Doc) if f.name not in ("lines", "removed", "edits"))
+_REMOVAL_FIELDS = tuple(f.name for f in fields(Removal))
+_EDIT_FIELDS = tuple(f.name for f in fields(Edit))
 
 _BREAK = re.compile(r"\r\n|\r|\n")
 

@@ -7,15 +7,18 @@ sections, so a changed setting re-runs the stage that reads it and everything af
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from pipeline.clean.boilerplate import strip_boilerplate
+from pipeline.clean.boilerplate import removed_shares, strip_boilerplate
 from pipeline.clean.decode import UndecodableError, decode_bytes
 from pipeline.clean.encoding import fix_encoding
+from pipeline.clean.linefreq import source_of
 from pipeline.clean.title import extract_title
 from pipeline.config import Config
 from pipeline.dedup.repeats import collapse_repeats
+from pipeline.limits import DocumentTimeout, time_limit
 from pipeline.models import KEPT, REJECTED, Doc, Removal, split_lines
 
 
@@ -25,9 +28,22 @@ def reject(doc: Doc, reason: str) -> Doc:
 
 
 def decode(doc: Doc, raw: bytes, cfg: Config) -> Doc:
-    """Decode raw bytes into lines; unusable input is rejected with a reason, never dropped."""
+    """Decode raw bytes into lines; unusable input is rejected with a reason, never dropped.
+
+    Never raises: a timeout or a crash in the detector rejects this document, not the batch."""
+    limit = cfg.run.max_document_seconds
+    try:
+        with time_limit(limit):
+            return _decode(doc, raw, cfg)
+    except DocumentTimeout:
+        return reject(doc, f"timeout: decode took more than {limit:g} s (run.max_document_seconds)")
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops a batch
+        return reject(doc, f"error in decode: {type(exc).__name__}: {exc}")
+
+
+def _decode(doc: Doc, raw: bytes, cfg: Config) -> Doc:
     if len(raw) > cfg.run.max_document_bytes:
-        return reject(doc, f"too-large: {len(raw)} bytes > run.max_document_bytes")
+        return reject(doc, f"too-large: {len(raw)} bytes > run.max_document_bytes ({cfg.run.max_document_bytes})")
     try:
         decoded = decode_bytes(raw)
     except UndecodableError as exc:
@@ -40,6 +56,21 @@ def decode(doc: Doc, raw: bytes, cfg: Config) -> Doc:
     doc.lines = split_lines(decoded.text)
     if not any(ln.text.strip() for ln in doc.lines):
         return reject(doc, "empty: no text")
+    return _reject_if_unusable(doc, "decode")
+
+
+def _reject_if_unusable(doc: Doc, stage: str) -> Doc:
+    """A document with nothing left to read is rejected, never kept as an empty article.
+
+    Letters in any script are what make text an article; a file of digits, symbols, control
+    or invisible characters (a stray data dump, a corrupted file) has none."""
+    if doc.status != KEPT:
+        return doc
+    texts = [ln.text for ln in doc.lines if not ln.blank] + ([doc.title] if doc.title else [])
+    if not texts:
+        return reject(doc, f"empty: no text left after {stage}")
+    if not any(c.isalpha() for t in texts for c in t):
+        return reject(doc, "junk: no letters in any script")
     return doc
 
 
@@ -49,14 +80,22 @@ def encoding(doc: Doc, cfg: Config) -> Doc:
     return doc
 
 
-def boilerplate(doc: Doc, cfg: Config) -> Doc:
-    kept, removals = strip_boilerplate(doc.lines, cfg.boilerplate)
-    total = sum(len(ln.text) for ln in doc.lines if not ln.blank)
-    gone = sum(len(r.text) for r in removals)
+def boilerplate(doc: Doc, cfg: Config, recurring: Mapping[str, Collection[str]] | None = None) -> Doc:
+    """Strip junk lines; `recurring` maps each source to its batch-recurring line keys."""
+    src = source_of(doc.id, cfg.boilerplate.source_depth)
+    kept, removals = strip_boilerplate(doc.lines, cfg.boilerplate, (recurring or {}).get(src, ()))
+    # Removing junk changes the context the rest is judged in (a "You may also like" heading is
+    # trailing once the list under it is gone), so repeat until nothing more goes: cleaning
+    # clean text must be a no-op (issue 9's idempotence property). Each round removes a line.
+    more = removals
+    while more:
+        kept, more = strip_boilerplate(kept, cfg.boilerplate, (recurring or {}).get(src, ()))
+        removals = removals + more
     if removals and not any(not ln.blank for ln in kept):
         doc.removed.extend(removals)
         return reject(doc, "only-boilerplate: every paragraph matched a boilerplate rule")
-    if total and gone / total > cfg.boilerplate.max_removed_share:
+    chars, prose = removed_shares(doc.lines, removals, cfg.boilerplate)
+    if chars > cfg.boilerplate.max_removed_share or prose > cfg.boilerplate.max_removed_prose_share:
         doc.flags.append("review:boilerplate-share")
     else:
         doc.lines = kept
@@ -77,7 +116,7 @@ def repeats(doc: Doc, cfg: Config) -> Doc:
 class Stage:
     name: str
     sections: tuple[str, ...]
-    apply: Callable[[Doc, Config], Doc]
+    apply: Callable[..., Doc]
 
 
 # Order matters: junk removal precedes repeat detection so a repeated trailer is logged as
@@ -89,21 +128,33 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
-def run_stage(stage: Stage, doc: Doc, cfg: Config) -> Doc:
-    """Apply one stage to a kept document; a crash in one document rejects it, not the batch."""
+def run_stage(stage: Stage, doc: Doc, cfg: Config, **extra: Any) -> Doc:
+    """Apply one stage to a kept document; a crash in one document rejects it, not the batch.
+
+    `extra` carries corpus-level inputs a stage reads (e.g. `recurring` for boilerplate)."""
     if doc.status != KEPT:
         return doc
+    removed, edits, limit = len(doc.removed), len(doc.edits), cfg.run.max_document_seconds
     try:
-        return stage.apply(doc, cfg)
+        with time_limit(limit):
+            return _reject_if_unusable(stage.apply(doc, cfg, **extra), stage.name)
+    except DocumentTimeout:
+        reason = f"timeout: {stage.name} took more than {limit:g} s (run.max_document_seconds)"
     except Exception as exc:  # noqa: BLE001 - a bad document must never stop a batch
-        return reject(doc, f"error in {stage.name}: {type(exc).__name__}: {exc}")
+        reason = f"error in {stage.name}: {type(exc).__name__}: {exc}"
+    # What an interrupted stage logged is half a story; the reason tells the whole one.
+    del doc.removed[removed:], doc.edits[edits:]
+    return reject(doc, reason)
 
 
-def clean_document(doc: Doc, raw: bytes, cfg: Config) -> Doc:
-    """All per-document stages in one call (what `explain` and the tests use)."""
+def clean_document(doc: Doc, raw: bytes, cfg: Config,
+                   recurring: Mapping[str, Collection[str]] | None = None) -> Doc:
+    """All per-document stages in one call (what `explain` and the tests use); `recurring` is
+    the batch's recurring lines per source, when the caller has counted them."""
     doc = decode(doc, raw, cfg)
     for stage in STAGES:
-        doc = run_stage(stage, doc, cfg)
+        extra = {"recurring": recurring} if stage.name == "boilerplate" and recurring else {}
+        doc = run_stage(stage, doc, cfg, **extra)
     return doc
 
 

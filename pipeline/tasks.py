@@ -10,7 +10,7 @@ files re-run only the shards they land in. All writes are atomic (temporary file
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import io as _io
 import json
 import os
@@ -23,13 +23,14 @@ import luigi
 import numpy as np
 
 from pipeline.config import Config, load_config
-from pipeline.io import InputFile, atomic_write, digest, read_jsonl, write_jsonl
+from pipeline.io import InputFile, atomic_write, digest, read_input, read_jsonl, write_jsonl
 from pipeline.models import Doc
 from pipeline.stages import STAGES, decode, reject, run_stage
 
 # Bump a stage's code version when its behaviour changes, so old intermediate outputs are
 # not reused by a newer release.
-CODE_VERSION = {"decode": 1, "encoding": 1, "boilerplate": 1, "repeats": 1, "signatures": 1, "dedup": 1}
+CODE_VERSION = {"decode": 2, "encoding": 2, "linecounts": 1, "boilerplate": 2, "repeats": 2,
+                "signatures": 2, "dedup": 2}
 
 
 @cache
@@ -48,12 +49,27 @@ def stage_fingerprint(cfg: Config, upto: str) -> str:
         fp = digest([fp, stage.name, CODE_VERSION[stage.name], cfg.section_fingerprint(*stage.sections)])
         if stage.name == upto:
             return fp
-    fp = digest([fp, "signatures", CODE_VERSION["signatures"], cfg.section_fingerprint("dedup")])
+    fp = digest([fp, "signatures", CODE_VERSION["signatures"], _sketch_settings(cfg)])
     if upto == "signatures":
         return fp
     if upto == "decode":
         return digest(["decode", CODE_VERSION["decode"], cfg.section_fingerprint("run", "decode")])
     raise KeyError(upto)
+
+
+# [dedup] settings that only the corpus-level clustering reads; every other [dedup] setting
+# (and any added later, to be safe) shapes the per-shard signatures too.
+CLUSTER_ONLY = frozenset({"bands", "rows", "jaccard", "containment", "containment_min_jaccard", "store"})
+
+
+def _sketch_settings(cfg: Config) -> dict[str, Any]:
+    return {k: v for k, v in dataclasses.asdict(cfg.dedup).items() if k not in CLUSTER_ONLY}
+
+
+def dedup_fingerprint(cfg: Config, shards: list[tuple[int, str]]) -> str:
+    """What the corpus-level clustering depends on: the signatures, [dedup] and the shard set."""
+    return digest([stage_fingerprint(cfg, "signatures"), CODE_VERSION["dedup"], cfg.section_fingerprint("dedup"),
+                   [list(x) for x in shards]])
 
 
 class _ShardTask(luigi.Task):
@@ -62,6 +78,14 @@ class _ShardTask(luigi.Task):
     config_path: str = luigi.Parameter()
     shard: int = luigi.IntParameter()
     members: str = luigi.Parameter()  # digest of the shard's member listing
+    # Stages from boilerplate on read the batch's recurring lines. `recurring` is a digest of
+    # the recurring lines that occur in *this* shard ("" when none do), so a new file elsewhere
+    # re-runs this shard only if it makes one of this shard's own lines recurring.
+    recurring: str = luigi.Parameter(default="")
+    linefreq: str = luigi.Parameter(default="", significant=False)  # LineFrequency's output file
+    # The batch's [(shard, members)], so boilerplate can name LineFrequency as a dependency
+    # (the visualiser then shows the whole graph); not significant, so task ids stay per shard.
+    batch: tuple = luigi.ListParameter(default=(), significant=False)
 
     stage_name = ""
     suffix = ".jsonl"
@@ -72,12 +96,17 @@ class _ShardTask(luigi.Task):
 
     def output(self) -> luigi.LocalTarget:
         fp = stage_fingerprint(self.cfg, self.stage_name)
-        name = f"{self.shard:05d}-{self.members}{self.suffix}"
+        name = f"{self.shard:05d}-{self.members}{corpus_tag(self.stage_name, self.recurring)}{self.suffix}"
         return luigi.LocalTarget(str(Path(self.work) / self.stage_name / fp / name))
 
-    def _shard_kwargs(self) -> dict[str, Any]:
-        return {"input_dir": self.input_dir, "work": self.work, "config_path": self.config_path,
-                "shard": self.shard, "members": self.members}
+    def _shard_kwargs(self, upstream: str = "") -> dict[str, Any]:
+        """Parameters for the same shard's task of stage `upstream` (default: this stage's);
+        stages before boilerplate do not read recurring lines, so they never carry them."""
+        kw = {"input_dir": self.input_dir, "work": self.work, "config_path": self.config_path,
+              "shard": self.shard, "members": self.members}
+        if reads_recurring(upstream or self.stage_name):
+            kw.update(recurring=self.recurring, linefreq=self.linefreq, batch=self.batch)
+        return kw
 
     def _write_docs(self, docs: list[Doc]) -> None:
         write_jsonl(Path(self.output().path), (d.to_dict() for d in docs))
@@ -88,9 +117,22 @@ class _ShardTask(luigi.Task):
             self.set_status_message(f"{self.stage_name}: {done}/{total} documents")
 
     def _timed(self, start: float, count: int) -> None:
+        # Timings are diagnostics, not outputs: no fsync (it costs ~4 ms a file here).
         atomic_write(Path(self.output().path + ".time"),
                      json.dumps({"stage": self.stage_name, "seconds": time.perf_counter() - start,
-                                 "documents": count}))
+                                 "documents": count}), durable=False)
+
+
+def reads_recurring(stage_name: str) -> bool:
+    """Boilerplate reads the batch's recurring lines; every stage after it sees its result."""
+    names = [s.name for s in STAGES]
+    return stage_name == "signatures" or (
+        stage_name in names and names.index(stage_name) >= names.index("boilerplate"))
+
+
+def corpus_tag(stage_name: str, recurring: str) -> str:
+    """Output-name suffix for stages that read recurring lines: the shard's recurring-line tag."""
+    return f"-r{recurring}" if recurring and reads_recurring(stage_name) else ""
 
 
 def plan_path(work: str, shard: int, members: str) -> Path:
@@ -117,12 +159,11 @@ def read_and_decode(root: Path, f: InputFile, cfg: Config) -> Doc:
     doc = Doc(id=f.id, source=f.relpath, sha256="", size=f.size)
     if f.problem:
         return reject(doc, f.problem)
-    try:
-        with open(root / f.relpath, "rb") as fh:
-            raw = fh.read(cfg.run.max_document_bytes + 1)
-    except OSError as exc:
-        return reject(doc, f"unreadable: {exc.strerror}")
-    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    # Links, special files and oversize files are refused at open time (io.read_input), even
+    # when the file changed since the scan; the sha256 always covers every byte of the file.
+    raw, doc.sha256, problem = read_input(root, f.fsname or f.relpath, cfg.run.max_document_bytes)
+    if raw is None:
+        return reject(doc, problem or "unreadable")
     try:
         return decode(doc, raw, cfg)
     except Exception as exc:  # noqa: BLE001 - one bad file never stops a batch
@@ -136,15 +177,23 @@ def _make_stage_task(index: int) -> type[_ShardTask]:
     class StageTask(_ShardTask):
         stage_name = stage.name
 
-        def requires(self) -> luigi.Task:
-            return previous(**self._shard_kwargs())
+        def requires(self) -> luigi.Task | list[luigi.Task]:
+            upstream = previous(**self._shard_kwargs(previous.stage_name))
+            if stage.name == "boilerplate" and self.batch:
+                return [upstream, LineFrequency(input_dir=self.input_dir, work=self.work,
+                                                config_path=self.config_path, shards=self.batch)]
+            return upstream
 
         def run(self) -> None:
             start = time.perf_counter()
-            docs = [Doc.from_dict(d) for d in read_jsonl(Path(self.input().path))]
+            inp = self.input()
+            docs = [Doc.from_dict(d) for d in read_jsonl(Path((inp[0] if isinstance(inp, list) else inp).path))]
+            extra: dict[str, Any] = {}
+            if stage.name == "boilerplate" and self.recurring:  # recurring lines occur in this shard
+                extra["recurring"] = load_recurring(self.linefreq)
             out = []
             for n, doc in enumerate(docs, 1):
-                out.append(run_stage(stage, doc, self.cfg))
+                out.append(run_stage(stage, doc, self.cfg, **extra))
                 self._progress(n, len(docs))
             self._write_docs(out)
             self._timed(start, len(out))
@@ -160,6 +209,95 @@ for _i in range(len(STAGES)):
     _STAGE_TASKS.append(_make_stage_task(_i))
     globals()[_STAGE_TASKS[-1].__name__] = _STAGE_TASKS[-1]
 LastStage = _STAGE_TASKS[-1]
+
+
+class LineCounts(_ShardTask):
+    """Corpus phase one of recurring-line detection: which short lines occur in which stories,
+    per source, for one shard (after encoding repair, so mojibake variants count as one)."""
+
+    stage_name = "linecounts"
+    suffix = ".json"
+
+    def output(self) -> luigi.LocalTarget:
+        name = f"{self.shard:05d}-{self.members}{self.suffix}"
+        return luigi.LocalTarget(str(Path(self.work) / self.stage_name / linecounts_fingerprint(self.cfg) / name))
+
+    def requires(self) -> luigi.Task:
+        before = _STAGE_TASKS[[s.name for s in STAGES].index("boilerplate") - 1]
+        return before(**self._shard_kwargs(before.stage_name))
+
+    def run(self) -> None:
+        from pipeline.clean.boilerplate import freq_settings
+        from pipeline.clean.linefreq import shard_counts
+
+        start = time.perf_counter()
+        docs = [Doc.from_dict(d) for d in read_jsonl(Path(self.input().path))]
+        counts = shard_counts(((d.id, d.lines) for d in docs if d.status == "kept"),
+                              freq_settings(self.cfg.boilerplate))
+        atomic_write(Path(self.output().path), json.dumps(counts, sort_keys=True))
+        self._timed(start, len(docs))
+
+
+def linecounts_fingerprint(cfg: Config) -> str:
+    from pipeline.clean.boilerplate import freq_settings
+
+    return digest([stage_fingerprint(cfg, STAGES[[s.name for s in STAGES].index("boilerplate") - 1].name),
+                   "linecounts", CODE_VERSION["linecounts"], dataclasses.asdict(freq_settings(cfg.boilerplate))])
+
+
+class LineFrequency(luigi.Task):
+    """Corpus phase two: merge the shards' counts; keep the lines recurring in enough stories."""
+
+    input_dir: str = luigi.Parameter()
+    work: str = luigi.Parameter()
+    config_path: str = luigi.Parameter()
+    shards: tuple = luigi.ListParameter()
+
+    def requires(self) -> list[luigi.Task]:
+        return [LineCounts(input_dir=self.input_dir, work=self.work, config_path=self.config_path,
+                           shard=s, members=m) for s, m in self.shards]
+
+    def output(self) -> luigi.LocalTarget:
+        fp = digest([linecounts_fingerprint(config_for(self.config_path)), [list(x) for x in self.shards]])
+        return luigi.LocalTarget(str(Path(self.work) / "linefreq" / f"{fp}.json"))
+
+    def run(self) -> None:
+        from pipeline.clean.linefreq import merge_counts, recurring_keys
+
+        start = time.perf_counter()
+        parts = []
+        for target in self.input():
+            with open(target.path, encoding="utf-8") as fh:
+                parts.append(json.load(fh))
+        cfg = config_for(self.config_path)
+        recurring = recurring_keys(merge_counts(parts), cfg.boilerplate.recurring_min_stories)
+        tags = {str(s): shard_tag(part, recurring) for (s, _m), part in zip(self.shards, parts, strict=True)}
+        atomic_write(Path(self.output().path), json.dumps({"recurring": recurring, "tags": tags}, sort_keys=True))
+        atomic_write(Path(self.output().path + ".time"),
+                     json.dumps({"stage": "linefreq", "seconds": time.perf_counter() - start,
+                                 "documents": len(parts)}))
+
+
+def shard_tag(part: dict[str, dict[str, Any]], recurring: dict[str, list[str]]) -> str:
+    """Digest of the recurring lines (source, key) that occur in one shard; "" when none do.
+
+    >>> shard_tag({"": {"k": ["a"], "j": ["b"]}}, {"": ["k"]}) == shard_tag({"": {"k": ["z"]}}, {"": ["k", "q"]})
+    True
+    >>> shard_tag({"": {"j": ["b"]}}, {"": ["k"]})
+    ''
+    """
+    hits = sorted([src, k] for src, keys in part.items() for k in keys if k in set(recurring.get(src, ())))
+    return digest(hits)[:12] if hits else ""
+
+
+def load_recurring(path: str) -> dict[str, frozenset[str]]:
+    with open(path, encoding="utf-8") as fh:
+        return {src: frozenset(keys) for src, keys in json.load(fh)["recurring"].items()}
+
+
+def line_tags(linefreq_path: str) -> dict[str, str]:
+    with open(linefreq_path, encoding="utf-8") as fh:
+        return json.load(fh)["tags"]
 
 
 class Signatures(_ShardTask):
@@ -189,16 +327,36 @@ class Dedup(luigi.Task):
     input_dir: str = luigi.Parameter()
     work: str = luigi.Parameter()
     config_path: str = luigi.Parameter()
-    shards: tuple = luigi.ListParameter()  # [(shard, members), ...]
+    shards: tuple = luigi.ListParameter()  # [(shard, members, recurring tag), ...]
+    linefreq: str = luigi.Parameter(default="", significant=False)
+    # Signature store of earlier batches ("" = none): see pipeline/dedup/store.py.
+    index: str = luigi.Parameter(default="")
 
     def requires(self) -> list[luigi.Task]:
+        batch = [[s, m] for s, m, _t in self.shards]
         return [Signatures(input_dir=self.input_dir, work=self.work, config_path=self.config_path,
-                           shard=s, members=m) for s, m in self.shards]
+                           shard=s, members=m, recurring=t, linefreq=self.linefreq, batch=batch)
+                for s, m, t in self.shards]
+
+    @property
+    def batch(self) -> str:
+        return str(Path(self.work).parent)  # the output folder names the batch in the store
 
     def output(self) -> luigi.LocalTarget:
         cfg = config_for(self.config_path)
-        fp = digest([stage_fingerprint(cfg, "signatures"), CODE_VERSION["dedup"], list(map(list, self.shards))])
+        fp = dedup_fingerprint(cfg, [tuple(x) for x in self.shards])
+        if self.index:
+            from pipeline.dedup import store
+
+            fp = digest([fp, store.fingerprint(Path(self.index), self.batch, cfg.dedup)])
         return luigi.LocalTarget(str(Path(self.work) / "dedup" / f"{fp}.json"))
+
+    def complete(self) -> bool:
+        if not super().complete():
+            return False
+        from pipeline.dedup import store
+
+        return not self.index or store.has_batch(Path(self.index), self.batch)
 
     def run(self) -> None:
         from pipeline.dedup.clusters import cluster
@@ -209,15 +367,36 @@ class Dedup(luigi.Task):
         for target in self.input():
             with np.load(target.path) as z:
                 sketches.extend(arrays_to_sketches(dict(z)))
-        self.set_status_message(f"clustering {len(sketches)} documents")
-        decisions = cluster(sketches, config_for(self.config_path).dedup)
-        rows = {k: decisions[k] for k in sorted(decisions)}
-        atomic_write(Path(self.output().path), json.dumps(
-            {k: [d.duplicate_of, d.reason, d.jaccard, d.containment] for k, d in rows.items()},
-            sort_keys=True, indent=0))
-        atomic_write(Path(self.output().path + ".time"),
-                     json.dumps({"stage": "dedup", "seconds": time.perf_counter() - start,
-                                 "documents": len(sketches)}))
+        cfg = config_for(self.config_path).dedup
+        earlier = []
+        if self.index:
+            from pipeline.dedup import store
+
+            earlier = store.load(Path(self.index), self.batch, cfg)
+        self.set_status_message(f"clustering {len(sketches)} documents against {len(earlier)} earlier")
+        decisions = cluster(sketches, cfg, earlier)
+        if self.index:
+            store.publish(Path(self.index), self.batch, [s for s in sketches if s.id not in decisions], cfg)
+        write_decisions(Path(self.output().path), decisions, time.perf_counter() - start, len(sketches))
+
+
+def write_decisions(path: Path, decisions: dict[str, Any], seconds: float, documents: int) -> None:
+    """The dedup output both engines write, so the file is the same bytes whichever ran."""
+    rows = {k: decisions[k] for k in sorted(decisions)}
+    atomic_write(path, json.dumps(
+        {k: [d.duplicate_of, d.reason, d.jaccard, d.containment] for k, d in rows.items()},
+        sort_keys=True, indent=0))
+    atomic_write(Path(str(path) + ".time"),
+                 json.dumps({"stage": "dedup", "seconds": seconds, "documents": documents}))
+
+
+def dedup_task(engine: str, spark_master: str, index: str = "", **kw: Any) -> luigi.Task:
+    """The clustering task for an engine; both write the same output path and bytes."""
+    if engine == "spark":  # the CLI refuses --index with Spark: the store is read in-process only
+        from pipeline.spark_tasks import SparkDedup
+
+        return SparkDedup(spark_master=spark_master, **kw)
+    return Dedup(index=index, **kw)
 
 
 class WriteCorpus(luigi.Task):
@@ -229,21 +408,26 @@ class WriteCorpus(luigi.Task):
     config_path: str = luigi.Parameter()
     shards: tuple = luigi.ListParameter()
     run_key: str = luigi.Parameter()
+    linefreq: str = luigi.Parameter(default="", significant=False)
+    # Where clustering runs does not change what it decides, so these are not part of the task id:
+    # a Spark run and a local run of the same batch are the same WriteCorpus to luigid.
+    dedup_engine: str = luigi.ChoiceParameter(choices=["local", "spark"], default="local", significant=False)
+    spark_master: str = luigi.Parameter(default="", significant=False)
+    index: str = luigi.Parameter(default="")
 
     def requires(self) -> dict[str, Any]:
-        kw = {"input_dir": self.input_dir, "work": self.work, "config_path": self.config_path}
-        return {"dedup": Dedup(shards=self.shards, **kw),
-                "docs": [LastStage(shard=s, members=m, **kw) for s, m in self.shards]}
+        kw = {"input_dir": self.input_dir, "work": self.work, "config_path": self.config_path,
+              "linefreq": self.linefreq}
+        return {"dedup": dedup_task(self.dedup_engine, self.spark_master, index=self.index, shards=self.shards,
+                                    **kw),
+                "docs": [LastStage(shard=s, members=m, recurring=t, batch=[[x, y] for x, y, _ in self.shards], **kw)
+                         for s, m, t in self.shards]}
 
     def output(self) -> luigi.LocalTarget:
         return luigi.LocalTarget(str(Path(self.output_dir) / "manifest.json"))
 
     def complete(self) -> bool:
-        try:
-            with open(self.output().path, encoding="utf-8") as fh:
-                return json.load(fh).get("run_key") == self.run_key
-        except (OSError, ValueError):
-            return False
+        return corpus_current(self.output_dir, self.run_key, self.index)
 
     def run(self) -> None:
         from pipeline.corpus import write_corpus
@@ -253,17 +437,39 @@ class WriteCorpus(luigi.Task):
         shard_files = [Path(t.path) for t in self.input()["docs"]]
         cfg = config_for(self.config_path)
         timings = _collect_timings(Path(self.work), cfg, [tuple(x) for x in self.shards],
-                                   Path(self.input()["dedup"].path))
+                                   Path(self.input()["dedup"].path), self.linefreq)
         write_corpus(Path(self.output_dir), shard_files, dup, cfg,
                      self.config_path, self.run_key, timings, self.set_status_message)
 
 
-def _collect_timings(work: Path, cfg: Config, shards: list[tuple[int, str]], dedup_out: Path) -> dict[str, float]:
+def corpus_current(output_dir: str, run_key: str, index: str = "") -> bool:
+    """The corpus in `output_dir` was written by this exact run (input listing, configuration,
+    code) and, with a signature store, the batch is published there too."""
+    try:
+        with open(Path(output_dir) / "manifest.json", encoding="utf-8") as fh:
+            if json.load(fh).get("run_key") != run_key:
+                return False
+    except (OSError, ValueError):
+        return False
+    if index:  # the batch's kept articles must also be in the signature store
+        from pipeline.dedup import store
+
+        return store.has_batch(Path(index), output_dir)
+    return True
+
+
+def _collect_timings(work: Path, cfg: Config, shards: list[tuple[int, str, str]], dedup_out: Path,
+                     linefreq: str = "") -> dict[str, float]:
     """Seconds per stage summed over this run's shards, from the `.time` files beside outputs."""
     totals: dict[str, float] = {}
     stages = [("decode", ".jsonl"), *((s.name, ".jsonl") for s in STAGES), ("signatures", ".npz")]
-    paths = [work / name / stage_fingerprint(cfg, name) / f"{shard:05d}-{members}{suffix}.time"
-             for name, suffix in stages for shard, members in shards]
+    paths = [work / name / stage_fingerprint(cfg, name)
+             / f"{shard:05d}-{members}{corpus_tag(name, tag)}{suffix}.time"
+             for name, suffix in stages for shard, members, tag in shards]
+    paths += [work / "linecounts" / linecounts_fingerprint(cfg) / f"{shard:05d}-{members}.json.time"
+              for shard, members, _tag in shards]
+    if linefreq:
+        paths.append(Path(linefreq + ".time"))
     for p in [*paths, Path(str(dedup_out) + ".time")]:
         try:
             t = json.loads(p.read_text(encoding="utf-8"))
@@ -279,13 +485,32 @@ class RunPipeline(luigi.WrapperTask):
     input_dir: str = luigi.Parameter()
     output_dir: str = luigi.Parameter()
     config_path: str = luigi.Parameter()
-    shards: tuple = luigi.ListParameter()
+    shards: tuple = luigi.ListParameter()  # [(shard, members, recurring tag), ...]
     run_key: str = luigi.Parameter()
+    linefreq: str = luigi.Parameter(default="", significant=False)
+    dedup_engine: str = luigi.ChoiceParameter(choices=["local", "spark"], default="local", significant=False)
+    spark_master: str = luigi.Parameter(default="", significant=False)
+    index: str = luigi.Parameter(default="")
 
     def requires(self) -> luigi.Task:
         return WriteCorpus(input_dir=self.input_dir, output_dir=self.output_dir,
                            work=str(Path(self.output_dir) / ".work"), config_path=self.config_path,
-                           shards=self.shards, run_key=self.run_key)
+                           shards=self.shards, run_key=self.run_key, linefreq=self.linefreq,
+                           dedup_engine=self.dedup_engine,
+                           spark_master=self.spark_master, index=self.index)
+
+
+class SchedulerFactory(luigi.interface._WorkerSchedulerFactory):
+    """Luigi's own factory, except that the local scheduler does not prune on every get_work.
+
+    Luigi's local scheduler walks every task of the graph each time a worker asks for work
+    (to fail tasks of dead workers), which makes a run quadratic in the task count: most of
+    the ~2.7 ms per task Luigi costs at 1,000 tasks. With the local scheduler the only worker
+    is this process, which watches its own task processes, so there is nothing to prune.
+    """
+
+    def create_local_scheduler(self) -> luigi.scheduler.Scheduler:
+        return luigi.scheduler.Scheduler(prune_on_get_work=False, record_task_history=False)
 
 
 def write_plan(files: list[InputFile], work: Path, shards: int) -> list[tuple[int, str]]:
@@ -307,4 +532,5 @@ def write_plan(files: list[InputFile], work: Path, shards: int) -> list[tuple[in
 
 
 def _row(f: InputFile) -> dict[str, Any]:
-    return {"id": f.id, "relpath": f.relpath, "size": f.size, "mtime_ns": f.mtime_ns, "problem": f.problem}
+    return {"id": f.id, "relpath": f.relpath, "size": f.size, "mtime_ns": f.mtime_ns, "problem": f.problem,
+            **({"fsname": f.fsname} if f.fsname else {})}  # only for names that are not UTF-8

@@ -1,62 +1,233 @@
-"""Boilerplate removal driven by the rules in `config/boilerplate_rules.toml`."""
+"""Boilerplate removal: phrase rules from `config/boilerplate_rules.toml` plus structure.
+
+Three kinds of evidence, each removal logged with the versioned id of what fired:
+- phrase rules (data, any language): one line, a cut from a trailer heading to the end (only in
+  the trailing part and only when what follows looks like junk), a heading with the short list
+  under it, or a line of the leading block;
+- structure (`structure.*` ids): the run of headline-like furniture after the last paragraph
+  and before the first one (see runs.py);
+- the batch (`corpus.recurring-line`): short lines that recur verbatim across many stories of
+  the same source (see linefreq.py).
+Long prose is never taken by structure or by the batch, only by a phrase rule that names it.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.clean.lineclass import ends_like_sentence, is_headline_like, is_prose, word_count
+from pipeline.clean.linefreq import FreqSettings, is_candidate, line_key
+from pipeline.clean.runs import BARRIER, best_prefix, best_suffix
 from pipeline.config import BoilerplateConfig, BoilerplateRule
 from pipeline.models import Line, Removal
 
 STAGE = "boilerplate"
+# Structural detectors are code, not phrases, but they get versioned ids like the rules so a
+# removal log says which detector (and which behaviour of it) took a line.
+TRAILING_RUN = "structure.trailing-run@1"
+LEAD_RUN = "structure.lead-run@1"
+RECURRING = "corpus.recurring-line@1"
+_SPACES = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _compiled(pattern: str, flags: str) -> re.Pattern[str]:
     f = re.IGNORECASE if "i" in flags else 0
     return re.compile(pattern, f)
 
 
-def _match(rule: BoilerplateRule, text: str) -> bool:
-    return _compiled(rule.pattern, rule.flags).search(text) is not None
+def match_rule(rules: Sequence[BoilerplateRule], text: str) -> BoilerplateRule | None:
+    """First rule whose pattern matches the whitespace-normalised line."""
+    norm = _SPACES.sub(" ", text).strip()
+    for rule in rules:
+        if _compiled(rule.pattern, rule.flags).search(norm):
+            return rule
+    return None
 
 
-def _looks_like_junk(lines: Sequence[Line]) -> bool:
-    """What follows a cut marker: short lines (headlines, form labels), no long prose."""
-    return all(len(ln.text.split()) <= 25 for ln in lines if not ln.blank)
+def freq_settings(cfg: BoilerplateConfig) -> FreqSettings:
+    return FreqSettings(max_words=cfg.recurring_max_words, min_stories=cfg.recurring_min_stories,
+                        source_depth=cfg.source_depth, prose_min_words=cfg.prose_min_words,
+                        prose_long_words=cfg.prose_long_words)
 
 
-def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig) -> tuple[list[Line], list[Removal]]:
-    """Remove rule-matched junk lines; return kept lines and what was removed, with rule ids."""
-    body = [i for i, ln in enumerate(lines) if not ln.blank]
-    n = len(body)
-    removed_idx: dict[int, str] = {}
-    trailing_from = int(n * (1.0 - cfg.trailing_share))
+@dataclass(slots=True)
+class _Row:
+    """One non-blank line with what the detectors need to know about it."""
+
+    idx: int  # index into the document's lines
+    text: str
+    words: int
+    prose: bool
+    long: bool
+    rule: BoilerplateRule | None
+    recurring: bool
+
+
+def _score(row: _Row, cfg: BoilerplateConfig) -> float:
+    """How much a line looks like page furniture (+) or article prose (-)."""
+    if row.long:
+        return BARRIER  # structure never removes a long paragraph
+    if row.rule is not None or row.recurring:
+        return 2.0
+    if not any(ch.isalpha() for ch in row.text):
+        return 0.5  # counters and list numbers: junk-neutral, never evidence on their own
+    if row.prose:
+        return -(1.0 + row.words / 10)
+    if is_headline_like(row.text, cfg.headline_max_words):
+        return 1.0
+    return 0.5 if ends_like_sentence(row.text) else -1.0
+
+
+def _follows_like_junk(rows: Sequence[_Row], cfg: BoilerplateConfig) -> bool:
+    """After a trailer heading: little prose, and never several paragraphs in a row."""
+    if not rows:
+        return True
+    first = next((r for r in rows if r.rule is None and not r.recurring), None)
+    if first is not None and first.long:
+        return False  # a heading of a list is followed by a list item, not by a long paragraph
+    prose = run = 0
+    for r in rows:
+        # A truncated teaser ("... trapped in vi...") is a headline list item, not prose.
+        teaser = not r.long and r.text.endswith(("...", "…"))
+        if r.prose and r.rule is None and not r.recurring and not teaser:
+            prose += 1
+            run += 1
+            if run > cfg.follow_max_prose_run:
+                return False
+        else:
+            run = 0
+    return prose / len(rows) <= cfg.follow_max_prose_share
+
+
+def _title_candidate(lines: Sequence[Line], rows: Sequence[_Row]) -> int | None:
+    """The line extract_title would take (first line, alone before a blank): never lead junk."""
+    if not rows:
+        return None
+    first = rows[0].idx
+    if first + 1 < len(lines) and lines[first + 1].blank and len(rows) > 1 and not rows[0].prose:
+        return first
+    return None
+
+
+def _rows(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[str]) -> list[_Row]:
+    fs = freq_settings(cfg)
+    out = []
+    for i, ln in enumerate(lines):
+        if ln.blank:
+            continue
+        text = ln.text.strip()
+        n = word_count(text)
+        out.append(_Row(
+            idx=i, text=text, words=n,
+            prose=is_prose(text, cfg.prose_min_words, cfg.prose_long_words),
+            long=n >= cfg.prose_long_words,
+            rule=match_rule(cfg.rules, text),
+            recurring=bool(recurring) and is_candidate(text, fs) and line_key(text) in recurring,
+        ))
+    return out
+
+
+def _in_trailing_part(rows: Sequence[_Row], rank: int, cfg: BoilerplateConfig) -> bool:
+    """By line count or by prose: most of the article lies before this point."""
+    if rank >= int(len(rows) * (1.0 - cfg.trailing_share)):
+        return True
+    prose = [len(r.text) for r in rows if r.prose and r.rule is None]
+    before = sum(len(r.text) for r in rows[:rank] if r.prose and r.rule is None)
+    return bool(prose) and before >= (1.0 - cfg.trailing_share) * sum(prose)
+
+
+def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
+                      recurring: Collection[str] = ()) -> tuple[list[Line], list[Removal]]:
+    """Remove junk lines; return kept lines and what was removed, each with its rule id.
+
+    `recurring` holds the line keys (linefreq.line_key) that recur across the batch for this
+    document's source; empty when the document is cleaned alone.
+    """
+    rows = _rows(lines, cfg, recurring)
+    gone: dict[int, str] = {}  # rank in rows -> rule id
+    first_prose = next((k for k, r in enumerate(rows) if r.prose and r.rule is None), len(rows))
+
+    # Phrase rules. A cut fires at the first trailer heading that qualifies; a cut heading that
+    # does not qualify still takes itself and the headline list right under it (a "block").
     cut_at: tuple[int, str] | None = None
-    for rank, i in enumerate(body):
-        text = lines[i].text
-        for rule in cfg.rules:
-            if not _match(rule, text):
-                continue
-            if rule.where == "trailing" and rank < trailing_from:
-                continue
-            if rule.scope == "cut":
-                rest = [lines[j] for j in body[rank + 1 :]]
-                if _looks_like_junk(rest):
-                    cut_at = (rank, rule.rule_id)
+    for k, r in enumerate(rows):
+        rule = r.rule
+        if rule is None:
+            continue
+        trailing = _in_trailing_part(rows, k, cfg)
+        if rule.where == "trailing" and not trailing:
+            continue
+        if (rule.where == "lead" or rule.scope == "lead") and k >= first_prose:
+            continue
+        follows_ok = rule.follow == "any" or _follows_like_junk(rows[k + 1:], cfg)
+        if rule.scope == "cut" and cut_at is None and trailing and follows_ok:
+            cut_at = (k, rule.rule_id)
+        elif rule.scope in ("cut", "block"):
+            gone[k] = rule.rule_id
+            for j in range(k + 1, len(rows)):
+                nxt = rows[j]
+                if nxt.prose or not is_headline_like(nxt.text, cfg.headline_max_words):
                     break
-                continue
-            removed_idx[i] = rule.rule_id
-            break
-        if cut_at:
-            break
-    if cut_at:
-        rank, rid = cut_at
-        for i in body[rank:]:
-            removed_idx.setdefault(i, rid)
-    removals = [
-        Removal(STAGE, rid, lines[i].text, lines[i].start, lines[i].end) for i, rid in sorted(removed_idx.items())
-    ]
+                gone.setdefault(j, rule.rule_id)
+        else:
+            gone.setdefault(k, rule.rule_id)
+    if cut_at is not None:
+        for j in range(cut_at[0], len(rows)):
+            gone.setdefault(j, cut_at[1])
+
+    for k, r in enumerate(rows):
+        if r.recurring and k not in gone:
+            gone[k] = RECURRING
+
+    scores = [2.0 if k in gone and not r.long else _score(r, cfg) for k, r in enumerate(rows)]
+    # Runs must be anchored on a line some rule (or the batch) recognised as furniture: a list
+    # of short lines alone is as likely a tour-date list or a table as a recommendation block.
+    anchors = set(gone)
+    start = best_suffix(scores, cfg.trailing_run_min_score, anchors)
+    if start is not None and start > 0:
+        for j in range(start, len(rows)):
+            gone.setdefault(j, TRAILING_RUN)
+
+    protected = _title_candidate(lines, rows)
+    limit = min(first_prose, cfg.lead_max_lines, len(rows))
+    lead = [BARRIER if rows[k].idx == protected else scores[k] for k in range(limit)]
+    end = best_prefix(lead, cfg.lead_run_min_score, anchors)
+    if end is not None and end < len(rows):
+        for j in range(end):
+            gone.setdefault(j, LEAD_RUN)
+
+    removed_idx = {rows[k].idx: rid for k, rid in gone.items()}
+    removals = [Removal(STAGE, rid, lines[i].text, lines[i].start, lines[i].end)
+                for i, rid in sorted(removed_idx.items())]
     kept = [ln for i, ln in enumerate(lines) if i not in removed_idx]
     return kept, removals
+
+
+
+def removed_shares(lines: Sequence[Line], removals: Sequence[Removal], cfg: BoilerplateConfig) -> tuple[float, float]:
+    """(share of all characters, share of prose characters) that the removals would take.
+
+    Both feed the safety valve: a page whose leaked junk outweighs a short article is normal,
+    but taking nearly everything, or most of the paragraphs that read as prose, means an
+    unusual layout fooled a rule, and the document is better kept whole for a person to look
+    at. A document without prose has a prose share of 0.
+
+    >>> from pipeline.models import split_lines
+    >>> from pipeline.config import BoilerplateConfig
+    >>> ls = split_lines("A sentence that is long enough to count as prose here.\\nShare")
+    >>> removed_shares(ls, [Removal("b", "r", "Share", 0, 5)], BoilerplateConfig())
+    (0.085, 0.0)
+    """
+    def prose(text: str) -> bool:
+        return is_prose(text.strip(), cfg.prose_min_words, cfg.prose_long_words)
+
+    texts = [ln.text for ln in lines if not ln.blank]
+    every = sum(len(t) for t in texts)
+    prose_total = sum(len(t) for t in texts if prose(t))
+    chars = sum(len(r.text) for r in removals) / every if every else 0.0
+    prose_gone = sum(len(r.text) for r in removals if prose(r.text)) / prose_total if prose_total else 0.0
+    return round(chars, 3), round(prose_gone, 3)

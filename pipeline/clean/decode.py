@@ -1,17 +1,31 @@
-"""Bytes to text: BOM sniffing, strict UTF-8, then a charset detector for the rest."""
+"""Bytes to text: BOM sniffing, strict UTF-8, then a charset detector for the rest.
+
+Order of trust: a byte-order mark is a declaration; UTF-16 without a BOM shows itself by its
+NUL bytes; bytes that decode as strict UTF-8 are UTF-8 (legacy text practically never forms
+valid multi-byte sequences); a file whose lines are partly UTF-8 and partly not was
+concatenated from two sources and is decoded line by line. Only the rest goes to the
+detector (charset-normalizer), whose candidates are checked for plausibility because its
+measure is easily fooled on mostly-ASCII text with a few curly quotes (it picks DOS and Mac
+code pages that turn “ ” into ō ö).
+"""
 
 from __future__ import annotations
 
 import codecs
+import re
+import unicodedata
 from dataclasses import dataclass
 
 _BOMS = (
+    # UTF-32-LE's BOM starts with UTF-16-LE's, so the longer marks are tried first.
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+# The legacy encoding of most of the web's Western text; browsers read "latin-1" as it too.
+_WESTERN = "cp1252"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,22 +47,242 @@ def decode_bytes(raw: bytes) -> Decoded:
     Decoded(text='Türkiye', encoding='utf-8', confidence=1.0, bom=False)
     >>> decode_bytes(codecs.BOM_UTF8 + b"hi").bom
     True
+    >>> decode_bytes("“Dawson’s Creek” — a show".encode("cp1252")).encoding
+    'cp1252'
+    >>> decode_bytes("Über uns".encode("utf-16-le")).text
+    'Über uns'
     """
     for bom, name in _BOMS:
         if raw.startswith(bom):
-            return Decoded(raw[len(bom) :].decode(name, errors="replace"), name, 1.0, True)
+            return _with_bom(raw[len(bom) :], name)
+    if b"\x00" in raw:
+        # NULs are valid UTF-8 but never text: ASCII-heavy UTF-16 passes strict UTF-8 as
+        # "T\x00h\x00e\x00", so its NUL pattern is checked first.
+        utf16 = _utf16_without_bom(raw)
+        if utf16 is not None:
+            return utf16
     try:
         return Decoded(raw.decode("utf-8"), "utf-8", 1.0, False)
     except UnicodeDecodeError:
         pass
+    mixed = _mixed_utf8(raw)
+    if mixed is not None:
+        return mixed
     return _detect(raw)
 
 
+def _with_bom(body: bytes, name: str) -> Decoded:
+    """Trust the mark; bytes that break it become U+FFFD and lower the confidence."""
+    try:
+        return Decoded(body.decode(name), name, 1.0, True)
+    except UnicodeDecodeError:
+        text = body.decode(name, errors="replace")
+        broken = text.count("\ufffd")
+        return Decoded(text, name, round(max(0.0, 1.0 - 10 * broken / max(1, len(text))), 3), True)
+
+
+def _utf16_without_bom(raw: bytes) -> Decoded | None:
+    """Text in UTF-16 has a NUL in one byte of every ASCII character, never in the other.
+
+    Spaces, digits and newlines put NULs in at least a few per cent of the code units even
+    of CJK text; the decoded text must also be free of control characters, so that a short
+    binary blob ("ab\\x00\\x01cd") is not read as two CJK characters.
+
+    >>> _utf16_without_bom("plain words".encode("utf-16-be")).encoding
+    'utf-16-be'
+    >>> _utf16_without_bom(b"plain words") is None
+    True
+    >>> _utf16_without_bom(b"ab\\x00\\x01cd") is None
+    True
+    """
+    if len(raw) < 8 or len(raw) % 2:
+        return None
+    units = len(raw) // 2
+    even, odd = raw[0::2].count(0) / units, raw[1::2].count(0) / units
+    for share_nul, share_other, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if share_nul >= 0.05 and share_other == 0:
+            try:
+                text = raw.decode(name)
+            except UnicodeDecodeError:
+                return None
+            if _CONTROLS.search(text):
+                return None
+            return Decoded(text, name, round(min(1.0, 0.5 + share_nul), 3), False)
+    return None
+
+
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ud800-\udfff]")
+
+
+def _mixed_utf8(raw: bytes) -> Decoded | None:
+    """A file whose non-ASCII lines are partly valid UTF-8 and partly not: decode each line
+    in its own encoding (UTF-8, else one legacy encoding detected on the failing lines).
+
+    >>> _mixed_utf8("Señor\\n".encode() + "“Señor”".encode("cp1252")).text
+    'Señor\\n“Señor”'
+    """
+    lines = raw.split(b"\n")
+    good = bad = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            good += 1
+        except UnicodeDecodeError:
+            bad += 1
+    if not good or not bad:
+        return None
+    failing = b"\n".join(ln for ln in lines if not _is_utf8(ln))
+    legacy = _detect(failing)
+    out = [ln.decode("utf-8") if _is_utf8(ln) else ln.decode(legacy.encoding, errors="replace") for ln in lines]
+    return Decoded("\n".join(out), f"utf-8+{legacy.encoding}", legacy.confidence, False)
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _detect(raw: bytes) -> Decoded:
+    """charset-normalizer's candidates, ranked by how plausible their text is.
+
+    The detector's own measures tie on short, mostly-ASCII text (Spanish in windows-1250
+    and windows-1252 score the same; "señor" becomes "seńor"), so each candidate's text is
+    scored by `implausible` and `foreign_letters`; windows-1252 is always a candidate when
+    the bytes are valid in it, wins remaining ties (the web's Western legacy encoding), and
+    the detector's order breaks the rest.
+    """
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
-    if best is None:
+    candidates: list[tuple[str, str, float]] = []
+    for match in from_bytes(raw):
+        names = [_canonical(n) for n in [match.encoding, *match.could_be_from_charset]]
+        if names[0].startswith(("utf-16", "utf-32")) and b"\x00" not in raw:
+            # Real UTF-16/32 text has spaces, digits or newlines, each with a NUL byte.
+            continue
+        # Identical text under several code pages: name the one the web actually uses.
+        name = _WESTERN if _WESTERN in names else names[0]
+        candidates.append((name, str(match), round(1.0 - float(match.chaos), 3)))
+    if _WESTERN not in {c[0] for c in candidates}:
+        try:
+            text = raw.decode(_WESTERN)
+        except UnicodeDecodeError:
+            pass
+        else:
+            candidates.append((_WESTERN, text, 0.5))
+    if not candidates:
         raise UndecodableError("bytes are not text in any known encoding")
-    confidence = round(1.0 - float(best.chaos), 3)
-    return Decoded(str(best), best.encoding, confidence, False)
+
+    def rank(i: int) -> tuple[int, int, int]:
+        name, text, _ = candidates[i]
+        return (implausible(text) + foreign_letters(text), name != _WESTERN, i)
+
+    name, text, confidence = candidates[min(range(len(candidates)), key=rank)]
+    return Decoded(text, name, confidence, False)
+
+
+def _canonical(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def implausible(text: str) -> int:
+    """Count non-ASCII characters in places real text does not put them.
+
+    A wrong single-byte code page shows itself around its non-ASCII characters: a capital
+    after a small letter inside a word ("DawsonÆs"), a small letter glued to a capital
+    ("ôIn"), a letter standing alone between punctuation and space ("Stars.ö"), a symbol or
+    digit inside a word ("by³o", "wi¹cej"), a control or unassigned character.
+
+    >>> implausible("“Dawson’s Creek” — by Łukasz, wąsko")
+    0
+    >>> implausible("ōDawsonÆs Stars.ö by³o")
+    4
+    """
+    score = 0
+    n = len(text)
+    for m in _NON_ASCII.finditer(text):
+        i = m.start()
+        c = m.group()
+        prev = text[i - 1] if i else " "
+        nxt = text[i + 1] if i + 1 < n else " "
+        cat = unicodedata.category(c)
+        if cat[0] == "L":
+            if c.isupper() and prev.isalpha() and prev.islower():
+                score += 1
+            elif c.islower() and nxt.isalpha() and nxt.isupper():
+                score += 1
+            elif not prev.isalnum() and not nxt.isalnum() and prev not in " \n" and nxt in " \n":
+                score += 1
+        elif cat[0] == "M":
+            score += not prev.isalpha()
+        elif cat in ("Cc", "Co", "Cn", "Cs"):
+            score += 2
+        elif cat[0] in "SN" and prev.isalpha() and nxt.isalpha():
+            # Punctuation may join words ("it’s", "Facility—a"); symbols and digits may not.
+            score += 1
+    return score
+
+
+# Accented letters of Latin-script languages (both cases are checked via lower()). A wrong
+# Western code page mixes alphabets: Spanish read as windows-1250 has "ń" beside "á", Czech
+# read as windows-1252 has "ø" and "ì" beside "á", Turkish read as windows-1252 has "ð þ ý".
+_ALPHABETS: tuple[frozenset[str], ...] = tuple(
+    frozenset(a)
+    for a in (
+        "àâæçéèêëîïôœùûüÿ",  # French
+        "áéíñóúü",  # Spanish
+        "áâãàçéêíóôõúü",  # Portuguese
+        "àèéìíîòóùú",  # Italian
+        "àçèéíïòóúü",  # Catalan
+        "äöüßéè",  # German
+        "áéíóúèëïöü",  # Dutch
+        "åäöéšž",  # Swedish, Finnish
+        "æøåéèóôò",  # Danish, Norwegian
+        "áðéíóúýþæö",  # Icelandic
+        "ąćęłńóśźż",  # Polish
+        "áčďéěíňóřšťúůýž",  # Czech
+        "áäčďéíĺľňóôŕšťúýž",  # Slovak
+        "áéíóöőúüű",  # Hungarian
+        "ăâîșțşţ",  # Romanian
+        "čćđšž",  # Croatian, Serbian, Bosnian, Slovene
+        "çğıöşüâîû",  # Turkish (İ lower-cases to two code points; the rest decide)
+        "äõöüšž",  # Estonian
+        "āčēģīķļņšūž",  # Latvian
+        "ąčęėįšųūž",  # Lithuanian
+        "ëç",  # Albanian
+        "ĉĝĥĵŝŭ",  # Esperanto
+        "ŵŷâêîôûáéíóúàèìòù",  # Welsh
+    )
+)
+_LATIN_LETTER = re.compile(r"[\u00c0-\u024f]")
+
+
+def foreign_letters(text: str) -> int:
+    """Accented Latin letters outside the one alphabet that covers most of them.
+
+    >>> foreign_letters("El señor García, la economía española")
+    0
+    >>> foreign_letters("El seńor García, la economía espańola")
+    2
+    >>> foreign_letters("Правительство одобрило")  # other scripts are the detector's call
+    0
+    """
+    counts: dict[str, int] = {}
+    for m in _LATIN_LETTER.finditer(text):
+        ch = m.group().lower()
+        if ch.isalpha():
+            counts[ch] = counts.get(ch, 0) + 1
+    if not counts:
+        return 0
+    total = sum(counts.values())
+    return total - max(sum(n for ch, n in counts.items() if ch in alphabet) for alphabet in _ALPHABETS)

@@ -1,78 +1,374 @@
 """Repeated blocks inside one document: every copy after the first is removed and logged.
 
-Paragraph MinHash signatures go into an LSH index; its hits are only candidates, each verified
-with exact shingle Jaccard. Long paragraphs that match an earlier one are copies on their own;
-short ones ("Q:", a refrain) count only when they sit inside a run of copies that mirrors the
-run they repeat, so legitimate short repeats stay.
+How a copy is found:
+
+1. Anchors. Paragraphs with the same folded text are paired directly; near copies come from a
+   MinHash LSH index over paragraph word shingles, and every LSH hit is only a candidate until
+   its exact similarity (word-sequence ratio, or containment for a trimmed copy) passes
+   `repeats.similarity`.
+2. Runs. From each anchor (i, j) the match is extended along its diagonal, (i-1, j-1) and
+   (i+1, j+1) and so on, with the looser `repeats.extend_similarity`: inside a pasted block a
+   paragraph whose one word changed, or a short heading, is still recognised because its
+   neighbours are copies of its source's neighbours.
+3. Where the copy sits. Scrapers paste a block right after itself (a tandem repeat) or append
+   it at the end of the article (one block, or the whole body again). A repeated run anywhere
+   else is far more often the article's own structure (product boxes, an interview's recurring
+   question, a meal plan's recurring items), so only tandem and trailing runs are removed.
+4. Substance. A run of one paragraph needs `min_words` words; a longer run needs
+   `min_run_words` words in total, so repeated separators, "Q:" headings or a refrain never
+   count on their own, and paragraphs that merely share phrases never reach the thresholds.
+
+Which copy is kept: the earliest, except when the earliest is a trimmed version of a later
+copy (the later one contains it and is longer); then the longer text takes the earliest
+copy's place, so nothing unique is lost and the article's paragraph order is unchanged, and
+the trimmed paragraph is the one logged as removed.
 """
 
 from __future__ import annotations
 
+import difflib
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
 from datasketch import MinHashLSH
 
 from pipeline.config import RepeatsConfig
-from pipeline.dedup.shingles import jaccard, shingles, words
+from pipeline.dedup.shingles import shingles, words
 from pipeline.dedup.signatures import minhashes
 from pipeline.models import Line, Removal
 
 STAGE = "repeats"
 RULE = "repeated-block"
 
+# Word sequences longer than this are compared as bags of words: difflib's matcher is
+# quadratic in the worst case and a pasted 20,000-word "paragraph" must not stall a shard.
+_MAX_SEQUENCE_WORDS = 3000
+# A later copy replaces a trimmed earlier one only when it is longer by at least this many words
+# (about a sentence): a copy that merely gained a word from an edit is not "more complete".
+_MIN_EXTRA_WORDS = 4
+# Share of the shorter paragraph that must be found in the longer one for containment to count.
+_CONTAINED = 0.9
 
-def find_copies(paras: list[str], cfg: RepeatsConfig) -> dict[int, tuple[int, float]]:
-    """Map each paragraph index that repeats an earlier one to (earlier index, similarity)."""
-    sets = [shingles(p, cfg.shingle_words) for p in paras]
-    keys = [" ".join(words(p)) for p in paras]
-    sigs = minhashes(sets, cfg.num_perm)
-    lsh = MinHashLSH(threshold=cfg.threshold, num_perm=cfg.num_perm)
-    match: dict[int, tuple[int, float]] = {}
-    first_exact: dict[str, int] = {}
-    for j, sig in enumerate(sigs):
-        if not sets[j]:
-            continue
-        best: tuple[int, float] | None = None
-        if keys[j] in first_exact:
-            best = (first_exact[keys[j]], 1.0)
-        else:
-            for i in sorted(lsh.query(sig)):
-                sim = jaccard(sets[i], sets[j])
-                if sim >= cfg.threshold and (best is None or sim > best[1]):
-                    best = (i, sim)
-        if best is not None:
-            match[j] = best
-        else:
-            lsh.insert(j, sig)
-        first_exact.setdefault(keys[j], j)
-    long_enough = {j for j in match if len(words(paras[j])) >= cfg.min_words}
-    accepted = set(long_enough)
-    # Short matches join a copy run when a neighbour is a copy of the matching neighbour.
-    changed = True
-    while changed:
-        changed = False
-        for j, (i, _) in match.items():
-            if j in accepted:
+
+@cache
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """The bands and rows datasketch picks for a threshold, computed once per setting.
+
+    datasketch finds them by numerical integration (about 7 ms); done for every document's
+    paragraph index it was the largest cost of this stage (benchmark profile, issue 8).
+
+    >>> lsh_params(0.7, 64) == (MinHashLSH(threshold=0.7, num_perm=64).b, MinHashLSH(threshold=0.7, num_perm=64).r)
+    True
+    """
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Copy paragraphs j0..j0+length-1 repeat source paragraphs i0..i0+length-1."""
+
+    i0: int
+    j0: int
+    length: int
+    sims: tuple[float, ...]
+
+
+def fold(text: str) -> str:
+    """Comparison key of a paragraph: its words, or for a paragraph without words (a rule,
+    an invisible character) its visible characters.
+
+    >>> fold("“Hello,”  WORLD!") == fold('"hello" world')
+    True
+    >>> fold("* * *")
+    '***'
+    """
+    w = words(text)
+    if w:
+        return " ".join(w)
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def similarity(a: list[str], b: list[str], min_containment_words: int) -> float:
+    """Exact similarity of two word sequences: the larger of difflib's ratio (one changed
+    word in ten costs 0.1) and containment of the shorter in the longer (a trimmed copy),
+    the latter only when the shorter has at least `min_containment_words` words.
+
+    >>> a = "the council approved the new budget on monday after a long debate".split()
+    >>> round(similarity(a, a[:8], 4), 2), round(similarity(a, a[:8], 9), 2)
+    (1.0, 0.8)
+    >>> similarity(["meal", "1"], ["meal", "2"], 3)
+    0.5
+    """
+    if not a or not b:
+        return 1.0 if a == b else 0.0
+    if len(a) > _MAX_SEQUENCE_WORDS or len(b) > _MAX_SEQUENCE_WORDS:
+        common = sum(min(c, b.count(w)) for w, c in _counts(a).items())
+    else:
+        sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        common = sum(block.size for block in sm.get_matching_blocks())
+    ratio = 2 * common / (len(a) + len(b))
+    short = min(len(a), len(b))
+    contained = common / short if short >= min_containment_words else 0.0
+    # Containment speaks for a trimmed copy only when nearly all of the shorter text is there;
+    # "3 of 5 words also occur in a long paragraph" is a shared phrase, not a copy.
+    return max(ratio, contained if contained >= _CONTAINED else 0.0)
+
+
+def _counts(ws: list[str]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for w in ws:
+        out[w] += 1
+    return out
+
+
+def _anchor_pairs(paras: list[str], toks: list[list[str]], keys: list[str],
+                  cfg: RepeatsConfig) -> dict[tuple[int, int], float]:
+    """Verified (earlier, later) pairs: identical folded text, or LSH candidates whose exact
+    similarity reaches `cfg.similarity`."""
+    pairs: dict[tuple[int, int], float] = {}
+    groups: dict[str, list[int]] = defaultdict(list)
+    for k, key in enumerate(keys):
+        if key:
+            groups[key].append(k)
+    for members in groups.values():
+        # A line repeated hundreds of times (a separator) is paired only with its recent
+        # occurrences: enough to find runs, without a quadratic blow-up.
+        for x, j in enumerate(members):
+            for i in members[max(0, x - cfg.max_pairs_per_paragraph):x]:
+                pairs[(i, j)] = 1.0
+    idx = [k for k, t in enumerate(toks) if len(t) >= cfg.shingle_words]
+    sets = [shingles(paras[k], cfg.shingle_words) for k in idx]
+    lsh = MinHashLSH(num_perm=cfg.num_perm, params=lsh_params(cfg.threshold, cfg.num_perm))
+    for k, sig in zip(idx, minhashes(sets, cfg.num_perm), strict=True):
+        hits = sorted(lsh.query(sig))
+        for i in hits[-cfg.max_pairs_per_paragraph:]:
+            if (i, k) in pairs:
                 continue
-            for d in (-1, 1):
-                nb = j + d
-                if nb in accepted and match[nb][0] == i + d:
-                    accepted.add(j)
-                    changed = True
-                    break
-    return {j: match[j] for j in sorted(accepted)}
+            sim = similarity(toks[i], toks[k], cfg.min_containment_words)
+            if sim >= cfg.similarity:
+                pairs[(i, k)] = sim
+        lsh.insert(k, sig)
+    return pairs
+
+
+def _runs(toks: list[list[str]], keys: list[str], anchors: dict[tuple[int, int], float],
+          cfg: RepeatsConfig) -> list[Run]:
+    """Maximal diagonal runs through the anchors, each found once."""
+    n = len(toks)
+    sim_cache: dict[tuple[int, int], float] = dict(anchors)
+
+    def sim(i: int, j: int) -> float:
+        if (i, j) not in sim_cache:
+            if keys[i] and keys[i] == keys[j]:
+                sim_cache[(i, j)] = 1.0
+            elif not toks[i] or not toks[j]:
+                sim_cache[(i, j)] = 0.0
+            else:
+                sim_cache[(i, j)] = similarity(toks[i], toks[j], cfg.extend_min_containment_words)
+        return sim_cache[(i, j)]
+
+    seen: set[tuple[int, int]] = set()
+    runs: list[Run] = []
+    for i, j in sorted(anchors):
+        if (i, j) in seen:
+            continue
+        d = j - i
+        a = i
+        while a > 0 and sim(a - 1, a - 1 + d) >= cfg.extend_similarity:
+            a -= 1
+        b = i
+        while b + 1 + d < n and sim(b + 1, b + 1 + d) >= cfg.extend_similarity:
+            b += 1
+        for k in range(a, b + 1):
+            seen.add((k, k + d))
+        # Loose matches only count between strong ones: at the edge of a run they are as
+        # likely the next item of a list in the same format ("http://amzn.to/...").
+        while sim(a, a + d) < cfg.similarity:
+            a += 1
+        while sim(b, b + d) < cfg.similarity:
+            b -= 1
+        runs.append(Run(a, a + d, b - a + 1, tuple(sim(k, k + d) for k in range(a, b + 1))))
+    return _bridge(runs, sim)
+
+
+def _bridge(runs: list[Run], sim: Callable[[int, int], float]) -> list[Run]:
+    """Join runs on the same offset that one paragraph separates: inside a pasted block, one
+    paragraph edited beyond recognition must not cut the block in two. A pasted block does not
+    overlap its source, so neither does a joined run: periodic text is judged from its own
+    matches (see find_copies), not from matches across a gap."""
+    out: list[Run] = []
+    for r in sorted(runs, key=lambda r: (r.j0 - r.i0, r.i0)):
+        last = out[-1] if out else None
+        d = r.j0 - r.i0
+        end = r.i0 + r.length
+        if (last is not None and last.j0 - last.i0 == d and end - last.i0 <= d
+                and 0 <= r.i0 - (last.i0 + last.length) <= 1 and end > last.i0 + last.length):
+            out[-1] = Run(last.i0, last.j0, end - last.i0, tuple(sim(k, k + d) for k in range(last.i0, end)))
+        else:
+            out.append(r)
+    return out
+
+
+def find_copies(paras: list[str], cfg: RepeatsConfig) -> dict[int, tuple[int, float, Run]]:
+    """Map each paragraph index that repeats an earlier one to (source index, similarity, run)."""
+    toks = [words(p) for p in paras]
+    keys = [fold(p) for p in paras]
+    n = len(paras)
+    runs = _runs(toks, keys, _anchor_pairs(paras, toks, keys, cfg), cfg)
+
+    def weight(r: Run) -> int:
+        return sum(len(toks[k]) for k in range(r.j0, r.j0 + r.length))
+
+    def substantial(r: Run) -> bool:
+        if r.length == 1:
+            return len(toks[r.j0]) >= cfg.min_words and r.sims[0] >= cfg.similarity
+        worded = [k for k in range(r.j0, r.j0 + r.length) if toks[k]]
+        if len(worded) < 2 or weight(r) < cfg.min_run_words:
+            return False
+        # A pasted block is a copy as a whole; a run held together by loose matches is a
+        # template the article repeats with different content (menus, schedules, specs).
+        mean = sum(r.sims[k - r.j0] * len(toks[k]) for k in worded) / weight(r)
+        return mean >= cfg.similarity
+
+    # Periodic text (a run overlapping its own source: A B A B A B, period 2) is decided as a
+    # whole, never piecemeal: either a block pasted several times in a row, whose later
+    # periods all go at once, or a template the article repeats with other content (a meal
+    # plan's days, a schedule), which stays whole. Judging its parts separately is what made
+    # the stage remove one copy per pass: in A A A the run A-to-third-A is a trailing copy,
+    # and once it is gone the rest is a tandem A A (issue 9, idempotence).
+    # A template has fixed paragraphs and varying ones, so a block of several paragraphs is a
+    # paste only when every period repeats it exactly; a single paragraph followed by close
+    # copies of itself (period 1) has no fixed part to be a template with, so the tandem
+    # rule's own test, a strong match for each copy, decides it.
+    pasted: set[Run] = set()
+    templates: list[Run] = []
+    for r in runs:
+        if r.j0 >= r.i0 + r.length:
+            continue
+        period = r.j0 - r.i0
+        if period == 1:
+            copies = all(x >= cfg.similarity for x in r.sims)
+        else:
+            copies = all(keys[k] and keys[k] == keys[k - period] for k in range(r.j0, r.j0 + r.length))
+        if copies and substantial(Run(r.i0, r.j0, period, r.sims[:period])):
+            pasted.add(r)
+        else:
+            templates.append(r)
+
+    def in_template(r: Run) -> bool:
+        # A run between two periods of a template (offset a multiple of its period) is the
+        # template recurring, seen from further apart.
+        return any((r.j0 - r.i0) % (t.j0 - t.i0) == 0 and t.i0 <= r.i0 and r.j0 + r.length <= t.j0 + t.length
+                   for t in templates)
+
+    def tandem(r: Run) -> bool:
+        return r in pasted or 0 <= r.j0 - (r.i0 + r.length) <= cfg.tandem_gap
+
+    candidates = sorted((r for r in runs if r in pasted or (substantial(r) and not in_template(r))),
+                        key=lambda r: (-weight(r), -r.length, r.j0, r.i0))
+    removed: dict[int, tuple[int, float, Run]] = {}
+    trailing_runs: list[Run] = []
+
+    def trailing(r: Run) -> bool:
+        if r.j0 < r.i0 + r.length:
+            return False
+        # It ends the article, or everything after it is an accepted copy: what a second
+        # pass would see once those copies are gone (A B A A: the third A ends the article).
+        if all(k in removed for k in range(r.j0 + r.length, n)):
+            return True
+        # Or it continues into an accepted trailing copy of the paragraphs that follow its
+        # source, at most one paragraph apart on either side: a pasted body in which one
+        # paragraph was inserted, or dropped (junk removed from one copy but not the other).
+        return any(0 <= t.j0 - (r.j0 + r.length) <= 1 and 0 <= t.i0 - (r.i0 + r.length) <= 1
+                   for t in trailing_runs)
+
+    changed = True
+    while changed:  # a run becomes trailing once the run that continues it is accepted
+        changed = False
+        for r in candidates:
+            copy = range(r.j0, r.j0 + r.length)
+            if any(k in removed for k in copy):
+                continue
+            is_trailing = trailing(r)
+            if tandem(r) or is_trailing:
+                for off, k in enumerate(copy):
+                    removed[k] = (r.i0 + off, r.sims[off], r)
+                if is_trailing:
+                    trailing_runs.append(r)
+                changed = True
+    return dict(sorted(removed.items()))
+
+
+def _root(k: int, copies: dict[int, tuple[int, float, Run]]) -> int:
+    while k in copies:
+        k = copies[k][0]
+    return k
 
 
 def collapse_repeats(lines: list[Line], cfg: RepeatsConfig) -> tuple[list[Line], list[Removal]]:
-    """Remove paragraphs that repeat earlier ones, logging the span each one repeats."""
+    """Remove paragraphs that repeat earlier ones, logging the span each one repeats.
+
+    Where a copy sits (right after its source, at the end) is judged on the article as it is;
+    removing copies changes that for what is left (a copy whose run was partly taken by a
+    heavier one, a block that now ends the article), so this repeats until nothing more goes:
+    cleaning clean text must change nothing (issue 9). Each round removes a paragraph, and
+    most articles need one round with nothing to remove.
+    """
+    out, removals = _collapse_once(lines, cfg)
+    more = removals
+    while more:
+        out, more = _collapse_once(out, cfg)
+        removals = removals + more
+    return out, sorted(removals, key=lambda x: (x.start, x.end))
+
+
+def _collapse_once(lines: list[Line], cfg: RepeatsConfig) -> tuple[list[Line], list[Removal]]:
     body = [i for i, ln in enumerate(lines) if not ln.blank]
     paras = [lines[i].text for i in body]
     copies = find_copies(paras, cfg)
+    toks = [words(p) for p in paras]
+    # The kept text of each repeated paragraph: the longest copy that contains the first one.
+    groups: dict[int, list[int]] = defaultdict(list)
+    for j in copies:
+        groups[_root(j, copies)].append(j)
+    keep_at: dict[int, int] = {}
+    for r, js in groups.items():
+        longer = [j for j in js if len(toks[j]) >= len(toks[r]) + _MIN_EXTRA_WORDS and _contains(toks[j], toks[r])]
+        if longer:
+            keep_at[r] = max(longer, key=lambda j: (len(toks[j]), -j))
     removals = []
-    drop = set()
-    for j, (i, sim) in copies.items():
-        src, dup = lines[body[i]], lines[body[j]]
-        drop.add(body[j])
-        removals.append(
-            Removal(STAGE, RULE, dup.text, dup.start, dup.end,
-                    {"repeats": [src.start, src.end], "similarity": round(sim, 4)})
-        )
-    return [ln for k, ln in enumerate(lines) if k not in drop], removals
+    for r, js in sorted(groups.items()):
+        kept = keep_at.get(r, r)
+        kept_line = lines[body[kept]]
+        for k in sorted([r, *js]):
+            if k == kept:
+                continue
+            ln = lines[body[k]]
+            run = copies[k][2] if k in copies else copies[kept][2]
+            detail: dict[str, object] = {
+                "repeats": [kept_line.start, kept_line.end],
+                "similarity": round(similarity(toks[k], toks[kept], cfg.extend_min_containment_words), 4),
+                "block": run.length,
+                "where": "tandem" if run.j0 - (run.i0 + run.length) <= cfg.tandem_gap else "trailing"}
+            if k == r:
+                detail["kept"] = "longer-later-copy"
+            removals.append(Removal(STAGE, RULE, ln.text, ln.start, ln.end, detail))
+    slot = {body[r]: body[j] for r, j in keep_at.items()}
+    gone = {body[j] for j in copies}
+    # A longer later copy is emitted in its source's place and not again at its own.
+    out = [lines[slot[k]] if k in slot else lines[k] for k in range(len(lines)) if k in slot or k not in gone]
+    return out, sorted(removals, key=lambda x: (x.start, x.end))
+
+
+def _contains(longer: list[str], shorter: list[str]) -> bool:
+    """True when nearly every word of `shorter` appears, in order, in `longer`.
+
+    >>> _contains("a b c d e".split(), "a b c".split())
+    True
+    """
+    sm = difflib.SequenceMatcher(None, shorter, longer, autojunk=False)
+    return sum(b.size for b in sm.get_matching_blocks()) >= 0.95 * len(shorter)

@@ -6,36 +6,13 @@ import numpy as np
 
 from pipeline.config import load_config
 from pipeline.dedup.clusters import DocSketch, cluster
-from pipeline.dedup.repeats import collapse_repeats
 from pipeline.dedup.shingles import shingles
 from pipeline.dedup.signatures import minhash
 from pipeline.dedup.sketch import shingle_hashes, text_digest
-from pipeline.models import split_lines
 
 CFG = load_config()
 P = [f"Paragraph number {i} tells how the council voted on the {w} budget after a long debate in the hall."
      for i, w in enumerate(["road", "school", "water", "park", "housing"])]
-
-
-def test_whole_body_again_is_removed_and_points_at_source() -> None:
-    lines = split_lines("\n".join(P + P[1:]))
-    kept, removed = collapse_repeats(lines, CFG.repeats)
-    assert [ln.text for ln in kept] == P
-    assert len(removed) == 4
-    assert all(r.rule == "repeated-block" for r in removed)
-    assert removed[0].detail["repeats"] == [lines[1].start, lines[1].end]
-
-
-def test_near_copy_with_changed_word_is_removed() -> None:
-    near = P[2].replace("long", "lengthy")
-    kept, removed = collapse_repeats(split_lines("\n".join(P + [near])), CFG.repeats)
-    assert [ln.text for ln in kept] == P and len(removed) == 1
-
-
-def test_short_repeated_lines_stay() -> None:
-    text = "\n".join(["Q:", P[0], "Q:", P[1], "Chorus line here", P[2], "Chorus line here"])
-    kept, removed = collapse_repeats(split_lines(text), CFG.repeats)
-    assert removed == [] and len(kept) == 7
 
 
 def _sketch(doc_id: str, text: str) -> DocSketch:

@@ -1,0 +1,59 @@
+"""`newsclean stats`: the manifest of a corpus as aligned plain-text tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Columns padded to their widest cell; numbers right-aligned.
+
+    >>> print(table(["status", "documents"], [["kept", 5], ["rejected", 10]]))
+    status    documents
+    --------  ---------
+    kept              5
+    rejected         10
+    """
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    numeric = [bool(rows) and all(_numeric(r[i]) for r in rows) for i in range(len(headers))]
+
+    def line(vals: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(vals, widths, numeric, strict=True))
+
+    out = [line(list(headers)), "  ".join("-" * w for w in widths)] + [line(r) for r in cells]
+    return "\n".join(s.rstrip() for s in out)
+
+
+def _numeric(v: Any) -> bool:
+    return isinstance(v, int | float) or (isinstance(v, str) and (v == "-" or v.endswith("%")))
+
+
+def render_stats(manifest: dict[str, Any]) -> str:
+    counts = manifest.get("counts", {})
+    cfg = manifest.get("config", {})
+    parts = [table(["field", "value"], [
+        ["schema_version", str(manifest.get("schema_version"))],
+        ["run_key", str(manifest.get("run_key"))],
+        ["config", f"{cfg.get('path')} (fingerprint {cfg.get('fingerprint')})"],
+        ["timings", f"{manifest.get('timings')} (beside the manifest)"],
+    ])]
+    total = counts.get("documents", 0)
+    parts.append(table(["status", "documents", "share"],
+                       [[s, counts.get(s, 0), f"{100 * counts.get(s, 0) / total:.1f}%" if total else "-"]
+                        for s in ("kept", "duplicate", "rejected")] + [["total", total, "100.0%" if total else "-"]]))
+    removals = [[stage, rule, n] for stage, rules in manifest.get("removals", {}).items() for rule, n in rules.items()]
+    parts.append(table(["stage", "rule", "removals"], removals or [["-", "(nothing removed)", 0]]))
+    if manifest.get("rejections"):
+        parts.append(table(["rejection reason", "documents"], list(manifest["rejections"].items())))
+    if manifest.get("flags"):
+        parts.append(table(["flag", "documents"], list(manifest["flags"].items())))
+    parts.append(table(["package", "version"], list(manifest.get("versions", {}).items())))
+    # Anything a later schema adds still shows, so the table never silently hides part of the manifest.
+    known = {"schema_version", "run_key", "config", "counts", "removals", "rejections", "flags", "versions",
+             "timings"}
+    extra = [[k, str(v)] for k, v in manifest.items() if k not in known]
+    if extra:
+        parts.append(table(["other", "value"], extra))
+    return "\n\n".join(parts) + "\n"

@@ -1,0 +1,147 @@
+"""Each junk family, with several real phrasings, removed with a versioned rule id; and the
+article prose around it kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.clean.boilerplate import match_rule, strip_boilerplate
+from pipeline.config import load_config
+from pipeline.models import split_lines
+
+CFG = load_config().boilerplate
+P1 = ("The minister said the agreement would be signed next week after a final round of talks "
+      "between the two delegations in the capital.")
+P2 = ("Officials on both sides described the negotiations as difficult but productive, and said "
+      "several technical questions were still open.")
+P3 = "Opposition lawmakers have asked for the full text to be published before any vote is held."
+
+
+def family(rule_id: str) -> str:
+    return rule_id.split(".")[0]
+
+
+def clean(*paras: str):
+    kept, removed = strip_boilerplate(split_lines("\n".join(paras)), CFG)
+    return [ln.text for ln in kept], removed
+
+
+TRAILERS = {
+    "trailer": [
+        ["You may also like", "Who will make the Rock Hall in 2020?", "Fans really want the band back"],
+        ["Related Articles", "Hong Kong protests: 800 students under siege", "China warns of intervention"],
+        ["More from Sportsnet", "Epic singles wins give Canada best start", "Canadian Press"],
+        ["Recommended for you", "Ten places to travel next year", "Why breakfast really matters"],
+        ["Trending", "Windows 10 update now available", "Stadia launch reviews are in"],
+        ["Most Read", "1", "Battle-Scarred Viking Shield-Maiden Gets Facial Reconstruction", "2",
+         "Here's What Sugar Does to Your Brain"],
+        ["Read Next", "Hong Kong civilians step in to save students trapped in vi..."],
+        ["Don't Miss", "Plane passengers quarantined after outbreak [NEWS]"],
+        ["Vous aimerez aussi", "Les dix plus beaux villages de France"],
+    ],
+    "comments": [
+        ["LEAVE A REPLY", "Please enter your comment!", "Please enter your name here"],
+        ["Leave a Reply Cancel reply", "Your email address will not be published. Required fields are marked *",
+         "Comment", "Name *", "Email *",
+         "Save my name, email, and website in this browser for the next time I comment.", "Post Comment"],
+        ["34 Comments", "thelastchargersfan says:", "November 19, 2019 at 6:34 am",
+         "It is a good thing we have no fans left because this is a dumpster fire of a season, honestly.",
+         "Reply"],
+        ["Comments are closed."],
+        ["Lascia un commento Annulla risposta", "Devi essere connesso per inviare un commento."],
+        ["Tinggalkan Balasan Batalkan balasan", "Ketikkan komentar di sini..."],
+    ],
+    "footer": [
+        ["© 2019 Hearst Communications, Inc.", "Logo Return to Top", "About"],
+        ["© 2019 CBS Interactive Inc. All Rights Reserved.", "World", "More World"],
+        ["Copyright ⓒ Entermedia.co.kr. 무단전재 및 재배포 금지", "뒤로가기 인쇄하기 목록 Tweet"],
+    ],
+    "tags": [
+        ["Tags:", "Minnesota Wild", "Bill Hoppe"],
+        ["Topics:", "Justin Bieber", "Kanye West", "Taylor Swift"],
+        ["Filed under: Khawarij |"],
+    ],
+    "share": [
+        ["Share this:", "Facebook", "Twitter", "WhatsApp", "Email"],
+        ["Share on Facebook", "Share on Twitter", "Share via Email"],
+        ["Sharing is caring!", "0shares", "Pinterest"],
+    ],
+    "newsletter": [
+        ["Sign Up for e-mail newsletters", "Get breaking science news on monster snakes and more",
+         "No spam, we promise. You can unsubscribe at any time and we'll never share your details."],
+        ["Newsletter", "Get our daily Entertainment newsletter", "Subscribe"],
+    ],
+}
+
+
+@pytest.mark.parametrize(("fam", "tail"), [(f, t) for f, tails in TRAILERS.items() for t in tails])
+def test_trailing_families_removed_and_article_kept(fam: str, tail: list[str]) -> None:
+    kept, removed = clean(P1, P2, P3, *tail)
+    assert kept == [P1, P2, P3]
+    assert {r.text for r in removed} == set(tail)
+    assert family(removed[0].rule) == fam
+    assert all("@" in r.rule for r in removed)
+
+
+INLINE = {
+    "promo": ["Also Read: Trump admin's move to sell AMRAAM to Turkey alarms India",
+              "READ MORE: China plague outbreak confirmed", "ALSO READ | Markets close higher",
+              "Related: The 15 Weirdest Galaxies in Our Universe", "Advertisement",
+              "Story continues below advertisement", "CLICK HERE TO GET THE FOX NEWS APP",
+              "[Related: Salesforce Dreamforce Keynote: AI, Integration, Alicia Keys]", "Continue Reading Below"],
+    "caption": ["Sakib Ali/Hindustan Times/Getty Images", "Image copyright Getty Images",
+                "Image caption Scooter Braun has managed Justin Bieber", "(Image credit: Blue Origin)",
+                "The plague wiped out half of Europe in the 14th century (Image: GETTY)", "Photo: Gene J. Puskar",
+                "Jonathan P. Blair Submitted photo"],
+    "share": ["Share Tweet Submit", "FacebookTwitterPinterestEmail", "Copy Link URLCopied!", "195Shares"],
+    "newsletter": ["DH Newsletter Privacy Policy Get top news in your inbox daily",
+                   "Sign up for our Newsletter"],
+    "consent": ["We use cookies to ensure that we give you the best experience on our website.",
+                "This site is protected by recaptchaPrivacy Policy | Terms of Service"],
+    "nav": ["Image 1 of 5", "1 / 23", "Back to Gallery", "Media playback is unsupported on your device"],
+    "byline": ["Nov. 19, 2019 8:03 am ET", "Published 10:02 AM EST Nov 19, 2019", "5 Min Read",
+               "@saraheneedleman"],
+    "affiliate": ["If you buy something through this post, IGN may get a share of the sale. For more, learn more.",
+                  "Microsoft may earn an Affiliate Commission if you purchase something through recommended links"],
+}
+
+
+@pytest.mark.parametrize(("fam", "line"), [(f, x) for f, xs in INLINE.items() for x in xs])
+def test_inline_families_removed_anywhere(fam: str, line: str) -> None:
+    kept, removed = clean(P1, P2, line, P3, P1 + " Again.", P2 + " Again.")
+    assert line not in kept and P3 in kept and len(kept) == 5
+    assert [r.text for r in removed] == [line]
+    assert family(removed[0].rule) == fam
+
+
+@pytest.mark.parametrize("lead", [
+    ["ByJamelle Bouie", "Opinion Columnist"],
+    ["Two patients diagnosed with plague in China", "By Sean Martin", "Nov. 20, 2019, 9:28 AM UTC"],
+    ["by Bryan DeArdo", "@BryanDeArdo", "Nov 18, 2019 at 9:24 pm ET • 2 min read"],
+])
+def test_leading_byline_block_removed(lead: list[str]) -> None:
+    kept, removed = clean(*lead, P1, P2, P3)
+    assert kept == [P1, P2, P3]
+    assert {r.text for r in removed} == set(lead)
+
+
+@pytest.mark.parametrize("prose", [
+    "Related coverage of the summit is expected to continue through the weekend, organisers said.",
+    "More than 200 people attended the meeting, which ran late into the evening on Tuesday.",
+    "Comments from the minister were not immediately available, a spokesman told reporters.",
+    "Share prices rose 3% in early trading after the results were published on Monday morning.",
+    "The photo was taken by a passer-by and shared widely on social media before it was removed.",
+])
+def test_prose_that_starts_like_a_label_is_not_matched(prose: str) -> None:
+    assert match_rule(CFG.rules, prose) is None
+    kept, removed = clean(P1, prose, P2, P3)
+    assert prose in kept and removed == []
+
+
+def test_every_rule_has_reason_and_versioned_family_id() -> None:
+    families = {"trailer", "comments", "promo", "share", "newsletter", "paywall", "consent", "footer",
+                "tags", "caption", "byline", "nav", "affiliate"}
+    for rule in CFG.rules:
+        assert rule.reason, rule.id
+        assert family(rule.id) in families, rule.id
+        assert rule.rule_id == f"{rule.id}@{rule.version}"
