@@ -64,6 +64,7 @@ class BoilerplateRule:
     reason: str = ""
     flags: str = "i"
     follow: str = "junk"  # cut only: "junk" (what follows must look like junk) or "any" (prose allowed)
+    strength: str = "strong"  # "strong": fires alone; "weak": only next to other junk (see the rules file)
 
     @property
     def rule_id(self) -> str:
@@ -352,6 +353,8 @@ def load_rules(path: Path) -> tuple[BoilerplateRule, ...]:
             raise ConfigError(f"{at('scope')} is {rule.scope!r}; allowed: line, cut, lead, block")
         if rule.follow not in ("junk", "any"):
             raise ConfigError(f"{where}: follow {rule.follow!r}; allowed: junk, any")
+        if rule.strength not in ("strong", "weak"):
+            raise ConfigError(f"{at('strength')} is {rule.strength!r}; allowed: strong, weak")
         if rule.where not in ("any", "trailing", "lead"):
             raise ConfigError(f"{at('where')} is {rule.where!r}; allowed: any, trailing, lead")
         if rule.rule_id in seen:

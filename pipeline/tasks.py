@@ -29,8 +29,8 @@ from pipeline.stages import STAGES, decode, reject, run_stage
 
 # Bump a stage's code version when its behaviour changes, so old intermediate outputs are
 # not reused by a newer release.
-CODE_VERSION = {"decode": 2, "encoding": 2, "linecounts": 1, "boilerplate": 2, "repeats": 2,
-                "signatures": 2, "dedup": 2}
+CODE_VERSION = {"decode": 3, "encoding": 2, "linecounts": 2, "boilerplate": 2, "repeats": 3,
+                "signatures": 3, "dedup": 2}
 
 
 @cache

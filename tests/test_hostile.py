@@ -63,7 +63,7 @@ def build_input(base: Path) -> tuple[Path, dict[str, tuple[str, str | None]]]:
         "invisible.txt": ("\u200b\n\ufeff\u2060\n".encode(), "rejected", "junk"),
         "image.png": (_png(), "rejected", None),
         "doc.pdf": (_pdf(), "rejected", None),
-        "nul.txt": (b"Some text\x00with a NUL byte\n", "any", None),  # see test_nul_in_ascii_text_is_binary
+        "nul.txt": (b"Some text\x00with a NUL byte\n", "rejected", "binary"),
         "random.bin": (rng.randbytes(65536), "rejected", None),
         "archive.gz": (gzip.compress(ARTICLE, mtime=0), "rejected", None),
         "invalid-utf8.txt": (OTHER[:400] + b"\xff\xfe\xc3\x28" + OTHER[400:], "kept", None),
@@ -245,8 +245,6 @@ def test_unreadable_files_and_folders_are_rejected_as_unprivileged_user() -> Non
         shutil.rmtree(base)
 
 
-@pytest.mark.xfail(strict=True, reason="finding for pipeline/clean/decode.py (issue 9 report): ASCII text "
-                   "with one NUL byte is decoded as UTF-16 without BOM, i.e. kept as CJK garbage")
 def test_nul_in_ascii_text_is_binary() -> None:
     raw = b"Some text\x00with a NUL byte\n"
     doc = clean_document(Doc(id="n", source="n.txt", sha256="", size=len(raw)), raw, load_config())

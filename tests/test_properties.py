@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -128,10 +127,6 @@ def _check_idempotent(text: str, cleaner: Callable[[bytes], Doc]) -> None:
     assert second.removed == []
 
 
-_REPEATS_FINDING = ("finding for pipeline/dedup/repeats.py (issue 9 report): a paragraph pasted three times "
-                    "loses one copy per pass, so cleaning clean text removes another")
-
-
 def clean_without_repeats(raw: bytes) -> Doc:
     doc = decode(Doc(id="p", source="p.txt", sha256="", size=len(raw)), raw, CFG)
     for stage in STAGES:
@@ -196,7 +191,6 @@ def test_removed_plus_kept_accounts_for_all_input(text: str) -> None:
             assert (ln.start, ln.end) in edited_away or doc.status == REJECTED
 
 
-@pytest.mark.xfail(strict=True, reason=_REPEATS_FINDING)
 def test_idempotent_on_a_paragraph_pasted_three_times() -> None:
     text = "\n\n".join([SENTENCES[0] + " " + SENTENCES[1]] * 3)
     once = render(clean(text.encode("utf-8")))

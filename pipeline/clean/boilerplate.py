@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from pipeline.clean.lineclass import ends_like_sentence, is_headline_like, is_prose, word_count
 from pipeline.clean.linefreq import FreqSettings, is_candidate, line_key
+from pipeline.clean.rulematch import RuleMatcher, matcher
 from pipeline.clean.runs import BARRIER, best_prefix, best_suffix
 from pipeline.config import BoilerplateConfig, BoilerplateRule
 from pipeline.models import Line, Removal
@@ -33,19 +33,25 @@ RECURRING = "corpus.recurring-line@1"
 _SPACES = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=4096)
-def _compiled(pattern: str, flags: str) -> re.Pattern[str]:
-    f = re.IGNORECASE if "i" in flags else 0
-    return re.compile(pattern, f)
-
-
 def match_rule(rules: Sequence[BoilerplateRule], text: str) -> BoilerplateRule | None:
-    """First rule whose pattern matches the whitespace-normalised line."""
-    norm = _SPACES.sub(" ", text).strip()
-    for rule in rules:
-        if _compiled(rule.pattern, rule.flags).search(norm):
-            return rule
-    return None
+    """First rule (in file order) whose pattern matches the whitespace-normalised line.
+
+    Same answer as searching every pattern in turn, found faster (see rulematch.py)."""
+    return matcher(tuple(rules)).first(text)
+
+
+_BY_STRENGTH: dict[int, tuple[tuple[BoilerplateRule, ...], RuleMatcher]] = {}
+
+
+def _strong_first(rules: tuple[BoilerplateRule, ...]) -> RuleMatcher:
+    """Matcher over the strong rules, then the weak ones (each in file order): a line that a
+    strong rule names is never left to the weaker evidence of a credit or copyright rule."""
+    got = _BY_STRENGTH.get(id(rules))
+    if got is None or got[0] is not rules:
+        ordered = tuple(r for r in rules if r.strength == "strong") + tuple(r for r in rules if r.strength != "strong")
+        got = (rules, matcher(ordered))
+        _BY_STRENGTH[id(rules)] = got
+    return got[1]
 
 
 def freq_settings(cfg: BoilerplateConfig) -> FreqSettings:
@@ -71,7 +77,7 @@ def _score(row: _Row, cfg: BoilerplateConfig) -> float:
     """How much a line looks like page furniture (+) or article prose (-)."""
     if row.long:
         return BARRIER  # structure never removes a long paragraph
-    if row.rule is not None or row.recurring:
+    if (row.rule is not None and row.rule.strength == "strong") or row.recurring:
         return 2.0
     if not any(ch.isalpha() for ch in row.text):
         return 0.5  # counters and list numbers: junk-neutral, never evidence on their own
@@ -115,6 +121,7 @@ def _title_candidate(lines: Sequence[Line], rows: Sequence[_Row]) -> int | None:
 
 def _rows(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[str]) -> list[_Row]:
     fs = freq_settings(cfg)
+    rules = _strong_first(cfg.rules)
     out = []
     for i, ln in enumerate(lines):
         if ln.blank:
@@ -123,12 +130,35 @@ def _rows(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[s
         n = word_count(text)
         out.append(_Row(
             idx=i, text=text, words=n,
-            prose=is_prose(text, cfg.prose_min_words, cfg.prose_long_words),
+            prose=n >= cfg.prose_long_words or (n >= cfg.prose_min_words and ends_like_sentence(text)),
             long=n >= cfg.prose_long_words,
-            rule=match_rule(cfg.rules, text),
+            rule=rules.first(text),
             recurring=bool(recurring) and is_candidate(text, fs) and line_key(text) in recurring,
         ))
     return out
+
+
+def _corroborate(weak: dict[int, str], gone: dict[int, str], ends_article: set[int], lead: int) -> None:
+    """Remove the weak candidates that stand next to removed junk (in place, to a fixpoint).
+
+    Credits, copyright notices, follow prompts and the like are printed by publishers as part
+    of an article as often as they leak in with the page around it: the wording is the same,
+    the company differs. Alone between paragraphs, or closing the article, such a line is the
+    article's; next to junk some other evidence took (a share bar, a comment form, a trailer,
+    another corroborated line), it is part of that junk. A line that ends the article (a weak
+    cut) is only corroborated by junk *before* it: the footer after it is its own doing. Before
+    the first paragraph of prose (`lead` rows) the layout itself corroborates: that is the
+    headline, byline and hero-image block, not article text.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for k, rid in weak.items():
+            if k in gone:
+                continue
+            if k < lead or k - 1 in gone or (k not in ends_article and k + 1 in gone):
+                gone[k] = rid
+                changed = True
 
 
 def _in_trailing_part(rows: Sequence[_Row], rank: int, cfg: BoilerplateConfig) -> bool:
@@ -153,7 +183,11 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
 
     # Phrase rules. A cut fires at the first trailer heading that qualifies; a cut heading that
     # does not qualify still takes itself and the headline list right under it (a "block").
+    # Weak rules only name candidates (see _corroborate); a weak cut (a copyright notice) ends
+    # the article: what follows it is cut, the notice itself stays a candidate.
     cut_at: tuple[int, str] | None = None
+    weak: dict[int, str] = {}
+    ends_article: set[int] = set()
     for k, r in enumerate(rows):
         rule = r.rule
         if rule is None:
@@ -163,9 +197,16 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
             continue
         if (rule.where == "lead" or rule.scope == "lead") and k >= first_prose:
             continue
+        strong = rule.strength == "strong"
+        if not strong:
+            weak[k] = rule.rule_id
         follows_ok = rule.follow == "any" or _follows_like_junk(rows[k + 1:], cfg)
         if rule.scope == "cut" and cut_at is None and trailing and follows_ok:
-            cut_at = (k, rule.rule_id)
+            cut_at = (k if strong else k + 1, rule.rule_id)
+            if not strong:
+                ends_article.add(k)
+        elif not strong:
+            continue
         elif rule.scope in ("cut", "block"):
             gone[k] = rule.rule_id
             for j in range(k + 1, len(rows)):
@@ -182,6 +223,11 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
     for k, r in enumerate(rows):
         if r.recurring and k not in gone:
             gone[k] = RECURRING
+    # The lead block for weak lines: before the first prose paragraph that no strong rule took
+    # (a weak line that reads as prose is where the article starts), and never long.
+    lead_end = min(cfg.lead_max_lines, next((k for k, r in enumerate(rows) if r.prose and (
+        r.rule is None or r.rule.strength != "strong")), len(rows)))
+    _corroborate(weak, gone, ends_article, lead_end)
 
     scores = [2.0 if k in gone and not r.long else _score(r, cfg) for k, r in enumerate(rows)]
     # Runs must be anchored on a line some rule (or the batch) recognised as furniture: a list
@@ -199,6 +245,8 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
     if end is not None and end < len(rows):
         for j in range(end):
             gone.setdefault(j, LEAD_RUN)
+
+    _corroborate(weak, gone, ends_article, lead_end)
 
     removed_idx = {rows[k].idx: rid for k, rid in gone.items()}
     removals = [Removal(STAGE, rid, lines[i].text, lines[i].start, lines[i].end)

@@ -94,8 +94,15 @@ def _utf16_without_bom(raw: bytes) -> Decoded | None:
     True
     >>> _utf16_without_bom(b"ab\\x00\\x01cd") is None
     True
+    >>> _utf16_without_bom(b"Some text\\x00with a NUL byte\\n") is None
+    True
     """
     if len(raw) < 8 or len(raw) % 2:
+        return None
+    nuls = raw.count(0)
+    if nuls < len(raw) // 4 and raw.replace(b"\x00", b"").isascii():
+        # ASCII with a few stray NULs (a corrupted text file), not UTF-16: UTF-16 of mostly
+        # ASCII text has a NUL in every other byte, and CJK UTF-16 has bytes above 0x7F.
         return None
     units = len(raw) // 2
     even, odd = raw[0::2].count(0) / units, raw[1::2].count(0) / units

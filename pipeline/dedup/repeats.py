@@ -33,11 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+import xxhash
 from datasketch import MinHashLSH
 
 from pipeline.config import RepeatsConfig
-from pipeline.dedup.shingles import shingles, words
-from pipeline.dedup.signatures import minhashes
+from pipeline.dedup.shingles import word_hashes, words
+from pipeline.dedup.signatures import signature_matrix
 from pipeline.models import Line, Removal
 
 STAGE = "repeats"
@@ -86,9 +88,13 @@ def fold(text: str) -> str:
     >>> fold("* * *")
     '***'
     """
-    w = words(text)
-    if w:
-        return " ".join(w)
+    return _fold(text, words(text))
+
+
+def _fold(text: str, ws: list[str]) -> str:
+    """`fold` of a paragraph whose words are already known."""
+    if ws:
+        return " ".join(ws)
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
@@ -125,10 +131,11 @@ def _counts(ws: list[str]) -> dict[str, int]:
     return out
 
 
-def _anchor_pairs(paras: list[str], toks: list[list[str]], keys: list[str],
-                  cfg: RepeatsConfig) -> dict[tuple[int, int], float]:
+def _anchor_pairs(toks: list[list[str]], keys: list[str], cfg: RepeatsConfig,
+                  hashes: list[np.ndarray] | None = None) -> dict[tuple[int, int], float]:
     """Verified (earlier, later) pairs: identical folded text, or LSH candidates whose exact
-    similarity reaches `cfg.similarity`."""
+    similarity reaches `cfg.similarity`. `hashes` are each paragraph's word hashes
+    (shingles.word_hashes), computed here when not given."""
     pairs: dict[tuple[int, int], float] = {}
     groups: dict[str, list[int]] = defaultdict(list)
     for k, key in enumerate(keys):
@@ -141,18 +148,81 @@ def _anchor_pairs(paras: list[str], toks: list[list[str]], keys: list[str],
             for i in members[max(0, x - cfg.max_pairs_per_paragraph):x]:
                 pairs[(i, j)] = 1.0
     idx = [k for k, t in enumerate(toks) if len(t) >= cfg.shingle_words]
-    sets = [shingles(paras[k], cfg.shingle_words) for k in idx]
-    lsh = MinHashLSH(num_perm=cfg.num_perm, params=lsh_params(cfg.threshold, cfg.num_perm))
-    for k, sig in zip(idx, minhashes(sets, cfg.num_perm), strict=True):
-        hits = sorted(lsh.query(sig))
-        for i in hits[-cfg.max_pairs_per_paragraph:]:
-            if (i, k) in pairs:
-                continue
+    if len(idx) < 2:
+        return pairs
+    if hashes is None:
+        hashes = [word_hashes(t) for t in toks]
+    possible = _possible_pairs([len(toks[k]) for k in idx], [hashes[k] for k in idx], cfg)
+    if possible is not None and not possible.any():
+        return pairs  # no two paragraphs share enough words to be copies: nothing for LSH
+    # The MinHash input is datasketch's usual one, xxh32 of each shingle's UTF-8 text: this
+    # index is never stored, and the same hashes give the same candidates as before the
+    # matrix path (LSH recall at the threshold's edge depends on the hash function).
+    h32 = xxhash.xxh32_intdigest
+    sets = [np.fromiter({h32(s.encode("utf-8")) for s in _shingles(toks[k], cfg.shingle_words)}, dtype=np.uint64)
+            for k in idx]
+    sigs = signature_matrix(sets, cfg.num_perm)
+    bands, rows = lsh_params(cfg.threshold, cfg.num_perm)
+    # MinHash LSH as datasketch's MinHashLSH does it (a candidate shares all `rows` values of
+    # at least one of `bands` bands with the query), over the signature matrix instead of an
+    # index object with one insert and one query per paragraph.
+    buckets: list[dict[bytes, list[int]]] = [defaultdict(list) for _ in range(bands)]
+    for x, k in enumerate(idx):
+        band_keys = [sigs[x, b * rows:(b + 1) * rows].tobytes() for b in range(bands)]
+        hits = sorted({y for b, key in enumerate(band_keys) for y in buckets[b].get(key, ())})
+        for y in hits[-cfg.max_pairs_per_paragraph:]:
+            i = idx[y]
+            if (i, k) in pairs or (possible is not None and not possible[y, x]):
+                continue  # already paired, or provably below the threshold
             sim = similarity(toks[i], toks[k], cfg.min_containment_words)
             if sim >= cfg.similarity:
                 pairs[(i, k)] = sim
-        lsh.insert(k, sig)
+        for b, key in enumerate(band_keys):
+            buckets[b][key].append(x)
     return pairs
+
+
+# Past this many cells (paragraphs x distinct words) the bound below is not computed: the
+# LSH path is exact anyway, and a huge document must not allocate a huge matrix.
+_MAX_BOUND_CELLS = 250_000
+
+
+def _possible_pairs(lengths: list[int], hashes: list[np.ndarray], cfg: RepeatsConfig) -> np.ndarray | None:
+    """Which pairs (earlier, later) could reach `cfg.similarity`: an exact proof, in one matrix
+    product, that the others cannot, so most articles (no paragraph repeated) skip MinHash.
+
+    `similarity` counts matched words, and matched words are at most the words two
+    paragraphs share counted with multiplicity, sum over words of min(a, b), which is at most
+    sum sqrt(a*b): the product of the square-rooted word-count matrix with its transpose. A
+    pair is possible when that bound reaches what the ratio or the containment test needs.
+    None when the matrix would be too large (every pair is then possible).
+    """
+    flat = np.concatenate(hashes)
+    vocab, inverse = np.unique(flat, return_inverse=True)
+    m = len(lengths)
+    if m * len(vocab) > _MAX_BOUND_CELLS:
+        return None
+    para = np.repeat(np.arange(m), lengths)
+    counts = np.bincount(para * len(vocab) + inverse, minlength=m * len(vocab)).reshape(m, len(vocab))
+    root = np.sqrt(counts)
+    shared = root @ root.T
+    la = np.asarray(lengths, dtype=np.float64)
+    need = cfg.similarity * (la[:, None] + la[None, :]) / 2
+    short = np.minimum(la[:, None], la[None, :])
+    contained = np.where(short >= cfg.min_containment_words, max(_CONTAINED, cfg.similarity) * short, np.inf)
+    # A small tolerance for float rounding only ever admits a pair to the exact check.
+    return np.triu(shared + 1e-6 >= np.minimum(need, contained), k=1)
+
+
+def _shingles(ws: list[str], k: int) -> set[str]:
+    """`shingles.shingles` of words already split.
+
+    >>> sorted(_shingles(["a", "b", "c"], 2)), _shingles(["a"], 2)
+    (['a b', 'b c'], {'a'})
+    """
+    if len(ws) <= k:
+        return {" ".join(ws)} if ws else set()
+    return {" ".join(ws[i : i + k]) for i in range(len(ws) - k + 1)}
 
 
 def _runs(toks: list[list[str]], keys: list[str], anchors: dict[tuple[int, int], float],
@@ -213,12 +283,24 @@ def _bridge(runs: list[Run], sim: Callable[[int, int], float]) -> list[Run]:
     return out
 
 
-def find_copies(paras: list[str], cfg: RepeatsConfig) -> dict[int, tuple[int, float, Run]]:
-    """Map each paragraph index that repeats an earlier one to (source index, similarity, run)."""
-    toks = [words(p) for p in paras]
-    keys = [fold(p) for p in paras]
+def find_copies(paras: list[str], cfg: RepeatsConfig,
+                toks: list[list[str]] | None = None) -> dict[int, tuple[int, float, Run]]:
+    """Map each paragraph index that repeats an earlier one to (source index, similarity, run);
+    `toks` are the paragraphs' words when the caller has them."""
+    if toks is None:
+        toks = [words(p) for p in paras]
+    keys = [_fold(p, t) for p, t in zip(paras, toks, strict=True)]
     n = len(paras)
-    runs = _runs(toks, keys, _anchor_pairs(paras, toks, keys, cfg), cfg)
+    # Every word of the article hashed in one call, then cut per paragraph.
+    flat = word_hashes([w for t in toks for w in t])
+    hashes = np.split(flat, np.cumsum([len(t) for t in toks[:-1]])) if toks else []
+    anchors = _anchor_pairs(toks, keys, cfg, hashes)
+    runs = _runs(toks, keys, anchors, cfg)
+    # Paragraphs that closely match two or more earlier ones: a recurring item of the
+    # article's own format (each day of a meal plan lists its supplements again).
+    sources: dict[int, int] = defaultdict(int)
+    for _i, j in anchors:
+        sources[j] += 1
 
     def weight(r: Run) -> int:
         return sum(len(toks[k]) for k in range(r.j0, r.j0 + r.length))
@@ -276,6 +358,9 @@ def find_copies(paras: list[str], cfg: RepeatsConfig) -> dict[int, tuple[int, fl
     def trailing(r: Run) -> bool:
         if r.j0 < r.i0 + r.length:
             return False
+        # A block at the end made only of recurring items is the format's last instance.
+        if all(sources[k] >= 2 for k in range(r.j0, r.j0 + r.length)):
+            return False
         # It ends the article, or everything after it is an accepted copy: what a second
         # pass would see once those copies are gone (A B A A: the third A ends the article).
         if all(k in removed for k in range(r.j0 + r.length, n)):
@@ -329,8 +414,8 @@ def collapse_repeats(lines: list[Line], cfg: RepeatsConfig) -> tuple[list[Line],
 def _collapse_once(lines: list[Line], cfg: RepeatsConfig) -> tuple[list[Line], list[Removal]]:
     body = [i for i, ln in enumerate(lines) if not ln.blank]
     paras = [lines[i].text for i in body]
-    copies = find_copies(paras, cfg)
     toks = [words(p) for p in paras]
+    copies = find_copies(paras, cfg, toks)
     # The kept text of each repeated paragraph: the longest copy that contains the first one.
     groups: dict[int, list[int]] = defaultdict(list)
     for j in copies:

@@ -5,19 +5,12 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-import xxhash
 
 from pipeline.config import DedupConfig
 from pipeline.dedup.clusters import DocSketch
-from pipeline.dedup.shingles import shingles, words
-from pipeline.dedup.signatures import minhashes
+from pipeline.dedup.shingles import shingle_hashes, word_hashes, words
+from pipeline.dedup.signatures import signature_matrix
 from pipeline.models import KEPT, Doc
-
-
-def shingle_hashes(shingle_set: set[str]) -> np.ndarray:
-    """Sorted unique 64-bit hashes of shingles: exact set comparison at a fraction of the memory."""
-    return np.unique(np.fromiter((xxhash.xxh64_intdigest(s.encode("utf-8")) for s in shingle_set),
-                                 dtype=np.uint64, count=len(shingle_set)))
 
 
 def text_digest(text: str) -> str:
@@ -26,17 +19,28 @@ def text_digest(text: str) -> str:
     >>> text_digest("Hello, World!") == text_digest("hello world")
     True
     """
-    return hashlib.sha256(" ".join(words(text)).encode("utf-8")).hexdigest()
+    return _digest(words(text))
+
+
+def _digest(ws: list[str]) -> str:
+    return hashlib.sha256(" ".join(ws).encode("utf-8")).hexdigest()
+
+
+def shingle_set(ws: list[str], k: int) -> np.ndarray:
+    """Sorted unique 64-bit hashes of a text's word k-shingles: its shingle set for exact
+    comparison, at a fraction of the memory of the strings, and the MinHash input."""
+    return np.unique(shingle_hashes(word_hashes(ws), k))
 
 
 def sketch_docs(docs: list[Doc], cfg: DedupConfig) -> list[DocSketch]:
+    """Sketches of the kept documents: each text is tokenised once, each word hashed once, and
+    the signatures of the whole shard are computed in one pass (signatures.signature_matrix)."""
     kept = [d for d in docs if d.status == KEPT]
-    texts = [d.text() for d in kept]
-    sets = [shingles(t, cfg.shingle_words) for t in texts]
-    sigs = minhashes(sets, cfg.num_perm, cfg.seed)
-    return [DocSketch(d.id, len(words(t)), text_digest(t), np.asarray(sig.hashvalues, dtype=np.uint64),
-                      shingle_hashes(s))
-            for d, t, s, sig in zip(kept, texts, sets, sigs, strict=True)]
+    toks = [words(d.text()) for d in kept]
+    sets = [shingle_set(ws, cfg.shingle_words) for ws in toks]
+    sigs = signature_matrix(sets, cfg.num_perm, cfg.seed).astype(np.uint64)
+    return [DocSketch(d.id, len(ws), _digest(ws), sig, s)
+            for d, ws, s, sig in zip(kept, toks, sets, sigs, strict=True)]
 
 
 def sketches_to_arrays(sketches: list[DocSketch]) -> dict[str, np.ndarray]:

@@ -34,6 +34,7 @@ from datasketch import LeanMinHash
 
 from pipeline.config import DedupConfig
 from pipeline.dedup.clusters import DocSketch
+from pipeline.dedup.shingles import SHINGLE_HASH
 from pipeline.dedup.signatures import MINHASH_SCHEME, scheme
 from pipeline.io import atomic_write, digest
 
@@ -56,7 +57,7 @@ def store_scheme(cfg: DedupConfig) -> dict[str, Any]:
     """
     s = scheme(cfg.num_perm, cfg.seed)
     s["datasketch"] = str(s["datasketch"]).split(".")[0]
-    return {**s, "shingle_words": cfg.shingle_words, "shingle_hash": "xxh64-utf8",
+    return {**s, "shingle_words": cfg.shingle_words, "shingle_hash": SHINGLE_HASH,
             "tokens": "nfkc-casefold-word"}
 
 

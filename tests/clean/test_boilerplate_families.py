@@ -52,9 +52,9 @@ TRAILERS = {
         ["Tinggalkan Balasan Batalkan balasan", "Ketikkan komentar di sini..."],
     ],
     "footer": [
-        ["© 2019 Hearst Communications, Inc.", "Logo Return to Top", "About"],
-        ["© 2019 CBS Interactive Inc. All Rights Reserved.", "World", "More World"],
-        ["Copyright ⓒ Entermedia.co.kr. 무단전재 및 재배포 금지", "뒤로가기 인쇄하기 목록 Tweet"],
+        ["Logo Return to Top", "© 2019 Hearst Communications, Inc.", "About"],
+        ["Privacy Policy", "© 2019 CBS Interactive Inc. All Rights Reserved.", "World", "More World"],
+        ["Terms of Use", "Copyright ⓒ Entermedia.co.kr. 무단전재 및 재배포 금지", "뒤로가기 인쇄하기 목록 Tweet"],
     ],
     "tags": [
         ["Tags:", "Minnesota Wild", "Bill Hoppe"],
@@ -88,11 +88,12 @@ INLINE = {
               "READ MORE: China plague outbreak confirmed", "ALSO READ | Markets close higher",
               "Related: The 15 Weirdest Galaxies in Our Universe", "Advertisement",
               "Story continues below advertisement", "CLICK HERE TO GET THE FOX NEWS APP",
+              "READ MORE ON FOX BUSINESS BY CLICKING HERE",
               "[Related: Salesforce Dreamforce Keynote: AI, Integration, Alicia Keys]", "Continue Reading Below"],
-    "caption": ["Sakib Ali/Hindustan Times/Getty Images", "Image copyright Getty Images",
-                "Image caption Scooter Braun has managed Justin Bieber", "(Image credit: Blue Origin)",
-                "The plague wiped out half of Europe in the 14th century (Image: GETTY)", "Photo: Gene J. Puskar",
-                "Jonathan P. Blair Submitted photo"],
+    "caption": ["Image copyright Getty Images", "Image caption Scooter Braun has managed Justin Bieber",
+                "FILE PHOTO: Traders work on the floor at the New York Stock Exchange",
+                "The plague wiped out half of Europe in the 14th century (Image: GETTY)",
+                "A reference habitation module for a crewed Mars mission. Credit: ESA"],
     "share": ["Share Tweet Submit", "FacebookTwitterPinterestEmail", "Copy Link URLCopied!", "195Shares"],
     "newsletter": ["DH Newsletter Privacy Policy Get top news in your inbox daily",
                    "Sign up for our Newsletter"],
@@ -101,8 +102,21 @@ INLINE = {
     "nav": ["Image 1 of 5", "1 / 23", "Back to Gallery", "Media playback is unsupported on your device"],
     "byline": ["Nov. 19, 2019 8:03 am ET", "Published 10:02 AM EST Nov 19, 2019", "5 Min Read",
                "@saraheneedleman"],
+}
+
+# Weak families: publishers print these lines as part of the article as often as they leak in
+# with the page, so alone between paragraphs (or closing the article) they stay, and next to
+# junk that other evidence removed they go with it.
+WEAK = {
+    "caption": ["Sakib Ali/Hindustan Times/Getty Images", "(Image credit: Blue Origin)", "Photo: Gene J. Puskar",
+                "Jonathan P. Blair Submitted photo", "[사진=MBC, SBS]"],
     "affiliate": ["If you buy something through this post, IGN may get a share of the sale. For more, learn more.",
-                  "Microsoft may earn an Affiliate Commission if you purchase something through recommended links"],
+                  "Microsoft may earn an Affiliate Commission if you purchase something through recommended links",
+                  "FTC: We use income earning auto affiliate links. More."],
+    "footer": ["© Reuters", "© 2019 Associated Press. All Rights Reserved."],
+    "byline": ["(Reporting by Will Dunham; Editing by Tom Brown)", "Caroline Hawley, BBC diplomatic correspondent"],
+    "share": ["Follow NBC Latino on Facebook, Twitter and Instagram."],
+    "promo": ["Click here to get more information or download this game."],
 }
 
 
@@ -112,6 +126,37 @@ def test_inline_families_removed_anywhere(fam: str, line: str) -> None:
     assert line not in kept and P3 in kept and len(kept) == 5
     assert [r.text for r in removed] == [line]
     assert family(removed[0].rule) == fam
+
+
+@pytest.mark.parametrize(("fam", "line"), [(f, x) for f, xs in WEAK.items() for x in xs])
+def test_weak_line_alone_is_article_text(fam: str, line: str) -> None:
+    assert family(match_rule(CFG.rules, line).rule_id) == fam  # type: ignore[union-attr]
+    assert clean(P1, P2, line, P3)[0] == [P1, P2, line, P3]
+    assert clean(P1, P2, P3, line)[0] == [P1, P2, P3, line]
+
+
+@pytest.mark.parametrize(("fam", "line"), [(f, x) for f, xs in WEAK.items() for x in xs])
+def test_weak_line_next_to_junk_goes_with_it(fam: str, line: str) -> None:
+    kept, removed = clean(P1, P2, "Advertisement", line, P3, P1 + " Again.")
+    assert kept == [P1, P2, P3, P1 + " Again."]
+    assert [family(r.rule) for r in removed] == ["promo", fam]
+    kept, removed = clean(P1, P2, P3, "Share this:", line, "Facebook", "Twitter")
+    assert kept == [P1, P2, P3]
+
+
+def test_copyright_notice_ends_the_article_and_cuts_the_footer() -> None:
+    footer = ["Navy says their plan to reduce risk will take some time", "By", "Lisa Kubota",
+              "Hawaii saw hail, thunderstorms, and even snow.", "Full Forecast"]
+    kept, removed = clean(P1, P2, P3, "Copyright 2019 Hawaii News Now. All rights reserved.", *footer)
+    assert kept == [P1, P2, P3, "Copyright 2019 Hawaii News Now. All rights reserved."]
+    assert [r.text for r in removed] == footer
+    assert {r.rule for r in removed} == {next(r.rule_id for r in CFG.rules if r.id == "footer.copyright")}
+
+
+def test_strong_rule_wins_over_weak_for_the_same_line() -> None:
+    # "Follow us on Twitter" is a widget label (strong) although share.follow also matches it.
+    kept, removed = clean(P1, P2, "Follow us on Twitter", P3)
+    assert kept == [P1, P2, P3] and removed[0].rule.startswith("share.prompt@")
 
 
 @pytest.mark.parametrize("lead", [

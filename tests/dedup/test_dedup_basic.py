@@ -6,9 +6,9 @@ import numpy as np
 
 from pipeline.config import load_config
 from pipeline.dedup.clusters import DocSketch, cluster
-from pipeline.dedup.shingles import shingles
-from pipeline.dedup.signatures import minhash
-from pipeline.dedup.sketch import shingle_hashes, text_digest
+from pipeline.dedup.shingles import words
+from pipeline.dedup.signatures import signature_matrix
+from pipeline.dedup.sketch import shingle_set, text_digest
 
 CFG = load_config()
 P = [f"Paragraph number {i} tells how the council voted on the {w} budget after a long debate in the hall."
@@ -16,10 +16,9 @@ P = [f"Paragraph number {i} tells how the council voted on the {w} budget after 
 
 
 def _sketch(doc_id: str, text: str) -> DocSketch:
-    sh = shingles(text, CFG.dedup.shingle_words)
+    sh = shingle_set(words(text), CFG.dedup.shingle_words)
     return DocSketch(doc_id, len(text.split()), text_digest(text),
-                     np.asarray(minhash(sh, CFG.dedup.num_perm, CFG.dedup.seed).hashvalues, dtype=np.uint64),
-                     shingle_hashes(sh))
+                     signature_matrix([sh], CFG.dedup.num_perm, CFG.dedup.seed)[0].astype(np.uint64), sh)
 
 
 def test_near_duplicates_cluster_deterministically() -> None:

@@ -9,11 +9,14 @@ after themselves, several times, at the end, elsewhere) as exact copies or near 
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import load_config
-from pipeline.dedup.repeats import collapse_repeats
+from pipeline.dedup import repeats
+from pipeline.dedup.repeats import collapse_repeats, find_copies
 from pipeline.models import split_lines
 
 CFG = load_config().repeats
@@ -100,3 +103,13 @@ def test_a_block_pasted_three_times_in_a_row_keeps_one_copy() -> None:
     block = POOL[:3]
     once, removed = _collapse([*block, *block, *block, POOL[4]])
     assert once == [*block, POOL[4]] and removed == 6
+
+
+@SETTINGS
+@given(articles())
+def test_the_word_count_precheck_never_changes_a_result(paras: list[str]) -> None:
+    # The pre-check only skips pairs it proves cannot reach the threshold; without it every
+    # LSH candidate is verified, and the copies found must be the same.
+    with_check = find_copies(paras, CFG)
+    with patch.object(repeats, "_possible_pairs", lambda *a: None):
+        assert find_copies(paras, CFG) == with_check
