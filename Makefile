@@ -22,10 +22,10 @@ run: $(STAMP)
 	$(PY) -m pipeline run --input seeds --output $(OUT)
 
 lint: $(STAMP)
-	$(PY) -m ruff check pipeline tests bench
+	$(PY) -m ruff check pipeline tests bench tools fuzz
 
 test: $(STAMP)
-	$(PY) -m ruff check pipeline tests bench
+	$(PY) -m ruff check pipeline tests bench tools fuzz
 	$(PY) -m pytest
 
 eval: $(STAMP)

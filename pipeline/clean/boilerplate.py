@@ -9,6 +9,12 @@ Three kinds of evidence, each removal logged with the versioned id of what fired
 - the batch (`corpus.recurring-line`): short lines that recur verbatim across many stories of
   the same source (see linefreq.py).
 Long prose is never taken by structure or by the batch, only by a phrase rule that names it.
+
+Phrase rules are strong or weak. Strong wording (widget labels, comment forms, trailer
+headings) is never article text. Weak wording (photo credits, copyright notices, reporting
+credits, follow prompts, affiliate notes, "click here") is printed by publishers as part of the
+article as often as it leaks in with the page, so a weak line goes only with corroborating junk
+next to it (see _corroborate). Which rule matches a line is found by rulematch.py.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ def _strong_first(rules: tuple[BoilerplateRule, ...]) -> RuleMatcher:
     if got is None or got[0] is not rules:
         ordered = tuple(r for r in rules if r.strength == "strong") + tuple(r for r in rules if r.strength != "strong")
         got = (rules, matcher(ordered))
+        if len(_BY_STRENGTH) >= 16:  # configs come and go in tests; a run has one
+            _BY_STRENGTH.clear()
         _BY_STRENGTH[id(rules)] = got
     return got[1]
 

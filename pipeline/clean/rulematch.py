@@ -52,6 +52,7 @@ _UNBOUNDED = sre_c.MAXREPEAT
 # Lines are grouped by length in power-of-two bins (1, 2-3, 4-7, ...); all lines of 256
 # characters or more share the last bin.
 _TOP_BIN = 9
+_CACHE_CHARS = 2000
 
 
 def normalise_line(text: str) -> str:
@@ -535,9 +536,10 @@ class RuleMatcher:
     def first(self, text: str) -> BoilerplateRule | None:
         """The first rule (in order) whose pattern matches the whitespace-normalised line.
 
-        Remembered per line: the boilerplate stage looks at a document's lines again after
+        Remembered per line (lines up to _CACHE_CHARS long, so a hostile file of huge lines
+        cannot fill memory): the boilerplate stage looks at a document's lines again after
         each round of removals, and a batch repeats its template lines in every document."""
-        return self._first(text)
+        return self._first(text) if len(text) <= _CACHE_CHARS else self._match(text)
 
     def _match(self, text: str) -> BoilerplateRule | None:
         norm = normalise_line(text)
