@@ -12,7 +12,11 @@ from __future__ import annotations
 import heapq
 import json
 import os
+import pickle
 import platform
+import signal
+import sys
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -98,18 +102,16 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
     parquet = ArticleParquetWriter(out / "articles.parquet")
     report = ReportWriter(out / "report.html")
     spans = AtomicWriter(out / "spans.jsonl")
+    # report.html's reading views (character diffs of every repair) are as much work as all
+    # the other files together; a forked process builds them from the same shard files while
+    # this one writes the rest, so the corpus step uses both cores of the machine.
+    reporter = _fork_report(report, shard_files, dup)
     try:
         for doc in _stream(shard_files):
-            row: dict[str, Any] = {"id": doc.id, "source": doc.source, "sha256": doc.sha256}
+            row = document_row(doc, dup)
             if doc.status == REJECTED:
-                row.update(status=REJECTED, reason=doc.reason)
                 rejections[(doc.reason or "").split(":", 1)[0]] += 1
-            elif doc.id in dup:
-                of, reason, jac, con = dup[doc.id]
-                row.update(status=DUPLICATE, reason=reason, duplicate_of=of,
-                           similarity={"jaccard": jac, "containment": con})
-            else:
-                row.update(status=KEPT)
+            elif doc.id not in dup:
                 rec = article_record(doc)
                 articles.append(dumps(rec) + "\n")
                 parquet.add(rec)
@@ -117,17 +119,22 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
                 path = clean_path(out, doc.id)
                 _write_if_changed(path, (f"{doc.title}\n\n" if doc.title else "") + rec["text"] + "\n")
                 written.add(path)
-            if doc.flags:
-                row["flags"] = sorted(doc.flags)
-                flags.update(doc.flags)
+            flags.update(doc.flags)
             for r in doc.removed:
                 removals.setdefault(r.stage, Counter())[r.rule] += 1
             counts[row["status"]] += 1
             documents.append(dumps(row) + "\n")
-            report.add(doc, row)
+            if reporter is None:
+                report.add(doc, row)
             if len(documents) % 1000 == 0:
                 status(f"writing corpus: {len(documents)} documents")
+        if reporter is not None:
+            job, reporter = reporter, None  # reaped by the join: never signalled after it
+            _join_report(report, job)
     except BaseException:
+        if reporter is not None:
+            _kill(reporter[0])
+            reporter[1].unlink(missing_ok=True)
         parquet.abort()
         report.abort()
         for part in (articles, documents, spans):
@@ -155,6 +162,72 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
     os.sync()  # the clean/ files were written without fsync: durable before the commit marker
     atomic_write(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return manifest
+
+
+def document_row(doc: Doc, dup: dict[str, list[Any]]) -> dict[str, Any]:
+    """The document's record in documents.jsonl."""
+    row: dict[str, Any] = {"id": doc.id, "source": doc.source, "sha256": doc.sha256}
+    if doc.status == REJECTED:
+        row.update(status=REJECTED, reason=doc.reason)
+    elif doc.id in dup:
+        of, reason, jac, con = dup[doc.id]
+        row.update(status=DUPLICATE, reason=reason, duplicate_of=of,
+                   similarity={"jaccard": jac, "containment": con})
+    else:
+        row.update(status=KEPT)
+    if doc.flags:
+        row["flags"] = sorted(doc.flags)
+    return row
+
+
+def _fork_report(report: ReportWriter, shard_files: list[Path],
+                 dup: dict[str, list[Any]]) -> tuple[int, Path] | None:
+    """Start a child process that adds every document to `report`; (pid, state file), or None
+    where fork is unavailable (the caller then adds the documents itself).
+
+    The child writes the report's document part through the file `report` already opened and
+    leaves the rest of its state (the list rows, rule and cluster tables) in the state file
+    for _join_report. It only computes and writes files: no logging, no locks another thread
+    of this process could hold."""
+    if not hasattr(os, "fork"):
+        return None
+    state = report.path.parent / f".{report.path.name}.state.{os.getpid()}.tmp"
+    pid = os.fork()
+    if pid:
+        return pid, state
+    code = 1
+    try:
+        for doc in _stream(shard_files):
+            report.add(doc, document_row(doc, dup))
+        with open(state, "wb") as fh:
+            pickle.dump(report.state(), fh)
+        report.close_docs()
+        code = 0
+    except BaseException:  # noqa: BLE001 - the parent reports the failure; never run its code here
+        traceback.print_exc()
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _join_report(report: ReportWriter, reporter: tuple[int, Path]) -> None:
+    pid, state = reporter
+    _, status = os.waitpid(pid, 0)
+    try:
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError("building report.html failed in its child process (see the error above)")
+        with open(state, "rb") as fh:
+            report.set_state(pickle.load(fh))
+    finally:
+        state.unlink(missing_ok=True)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
 
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:

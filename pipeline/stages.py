@@ -83,18 +83,19 @@ def encoding(doc: Doc, cfg: Config) -> Doc:
 def boilerplate(doc: Doc, cfg: Config, recurring: Mapping[str, Collection[str]] | None = None) -> Doc:
     """Strip junk lines; `recurring` maps each source to its batch-recurring line keys."""
     src = source_of(doc.id, cfg.boilerplate.source_depth)
-    kept, removals = strip_boilerplate(doc.lines, cfg.boilerplate, (recurring or {}).get(src, ()))
+    memo: dict = {}  # each line is classified once, however many rounds look at it
+    kept, removals = strip_boilerplate(doc.lines, cfg.boilerplate, (recurring or {}).get(src, ()), memo)
     # Removing junk changes the context the rest is judged in (a "You may also like" heading is
     # trailing once the list under it is gone), so repeat until nothing more goes: cleaning
     # clean text must be a no-op (issue 9's idempotence property). Each round removes a line.
     more = removals
     while more:
-        kept, more = strip_boilerplate(kept, cfg.boilerplate, (recurring or {}).get(src, ()))
+        kept, more = strip_boilerplate(kept, cfg.boilerplate, (recurring or {}).get(src, ()), memo)
         removals = removals + more
     if removals and not any(not ln.blank for ln in kept):
         doc.removed.extend(removals)
         return reject(doc, "only-boilerplate: every paragraph matched a boilerplate rule")
-    chars, prose = removed_shares(doc.lines, removals, cfg.boilerplate)
+    chars, prose = removed_shares(doc.lines, removals, cfg.boilerplate, memo)
     if chars > cfg.boilerplate.max_removed_share or prose > cfg.boilerplate.max_removed_prose_share:
         doc.flags.append("review:boilerplate-share")
     else:

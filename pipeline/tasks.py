@@ -35,7 +35,13 @@ CODE_VERSION = {"decode": 3, "encoding": 2, "linecounts": 2, "boilerplate": 2, "
 
 @cache
 def _config(path: str, mtime_ns: int) -> Config:
-    return load_config(path)
+    from pipeline.clean.boilerplate import prepare
+
+    cfg = load_config(path)
+    # The scheduling process loads the configuration before Luigi forks a process per task;
+    # building the rule matcher here means every boilerplate task inherits it ready-made.
+    prepare(cfg.boilerplate)
+    return cfg
 
 
 def config_for(path: str) -> Config:

@@ -62,6 +62,11 @@ def _strong_first(rules: tuple[BoilerplateRule, ...]) -> RuleMatcher:
     return got[1]
 
 
+def prepare(cfg: BoilerplateConfig) -> None:
+    """Build the rule matcher for `cfg` ahead of use (see RuleMatcher.prepare)."""
+    _strong_first(cfg.rules).prepare()
+
+
 def freq_settings(cfg: BoilerplateConfig) -> FreqSettings:
     return FreqSettings(max_words=cfg.recurring_max_words, min_stories=cfg.recurring_min_stories,
                         source_depth=cfg.source_depth, prose_min_words=cfg.prose_min_words,
@@ -127,22 +132,35 @@ def _title_candidate(lines: Sequence[Line], rows: Sequence[_Row]) -> int | None:
     return None
 
 
-def _rows(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[str]) -> list[_Row]:
+# What _rows learns about one line, by its raw text: (stripped text, words, prose, long, rule,
+# recurring); None for a blank line.
+_Facts = tuple[str, int, bool, bool, BoilerplateRule | None, bool] | None
+
+
+def _rows(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[str],
+          memo: dict[str, _Facts] | None = None) -> list[_Row]:
+    """One _Row per non-blank line. `memo` carries what was learnt about each line text to the
+    next call with the same settings and recurring lines (the rounds of strip_boilerplate on
+    one document look at the same lines again)."""
     fs = freq_settings(cfg)
     rules = _strong_first(cfg.rules)
+    facts = {} if memo is None else memo
     out = []
     for i, ln in enumerate(lines):
-        if ln.blank:
-            continue
-        text = ln.text.strip()
-        n = word_count(text)
-        out.append(_Row(
-            idx=i, text=text, words=n,
-            prose=n >= cfg.prose_long_words or (n >= cfg.prose_min_words and ends_like_sentence(text)),
-            long=n >= cfg.prose_long_words,
-            rule=rules.first(text),
-            recurring=bool(recurring) and is_candidate(text, fs) and line_key(text) in recurring,
-        ))
+        got = facts.get(ln.text, False)
+        if got is False:
+            got = None
+            text = ln.text.strip()
+            if text:
+                n = word_count(text)
+                got = (text, n,
+                       n >= cfg.prose_long_words or (n >= cfg.prose_min_words and ends_like_sentence(text)),
+                       n >= cfg.prose_long_words,
+                       rules.first(text),
+                       bool(recurring) and is_candidate(text, fs) and line_key(text) in recurring)
+            facts[ln.text] = got
+        if got is not None:
+            out.append(_Row(i, *got))
     return out
 
 
@@ -179,13 +197,16 @@ def _in_trailing_part(rows: Sequence[_Row], rank: int, cfg: BoilerplateConfig) -
 
 
 def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
-                      recurring: Collection[str] = ()) -> tuple[list[Line], list[Removal]]:
+                      recurring: Collection[str] = (),
+                      memo: dict[str, _Facts] | None = None) -> tuple[list[Line], list[Removal]]:
     """Remove junk lines; return kept lines and what was removed, each with its rule id.
 
     `recurring` holds the line keys (linefreq.line_key) that recur across the batch for this
-    document's source; empty when the document is cleaned alone.
+    document's source; empty when the document is cleaned alone. `memo` (a dict the caller
+    keeps) saves classifying the same lines again when the caller calls again with the same
+    `cfg` and `recurring`.
     """
-    rows = _rows(lines, cfg, recurring)
+    rows = _rows(lines, cfg, recurring, memo)
     gone: dict[int, str] = {}  # rank in rows -> rule id
     first_prose = next((k for k, r in enumerate(rows) if r.prose and r.rule is None), len(rows))
 
@@ -264,7 +285,8 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
 
 
 
-def removed_shares(lines: Sequence[Line], removals: Sequence[Removal], cfg: BoilerplateConfig) -> tuple[float, float]:
+def removed_shares(lines: Sequence[Line], removals: Sequence[Removal], cfg: BoilerplateConfig,
+                   memo: dict[str, _Facts] | None = None) -> tuple[float, float]:
     """(share of all characters, share of prose characters) that the removals would take.
 
     Both feed the safety valve: a page whose leaked junk outweighs a short article is normal,
@@ -278,7 +300,12 @@ def removed_shares(lines: Sequence[Line], removals: Sequence[Removal], cfg: Boil
     >>> removed_shares(ls, [Removal("b", "r", "Share", 0, 5)], BoilerplateConfig())
     (0.085, 0.0)
     """
+    facts = memo or {}
+
     def prose(text: str) -> bool:
+        got = facts.get(text)  # strip_boilerplate's memo of the same test (None: blank line)
+        if got is not None:
+            return got[2]
         return is_prose(text.strip(), cfg.prose_min_words, cfg.prose_long_words)
 
     texts = [ln.text for ln in lines if not ln.blank]

@@ -533,6 +533,15 @@ class RuleMatcher:
             self._gates[b] = got
         return got
 
+    def prepare(self) -> RuleMatcher:
+        """Build every length bin's combined expressions now, not on first use: a process that
+        prepares the matcher before forking workers (Luigi forks one per task) pays once."""
+        for b in range(_TOP_BIN + 1):
+            n = (1 << b) >> 1
+            self._any_head(n)
+            self._gate(n)
+        return self
+
     def first(self, text: str) -> BoilerplateRule | None:
         """The first rule (in order) whose pattern matches the whitespace-normalised line.
 

@@ -132,6 +132,18 @@ class ReportWriter:
         inner = json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         self._docs.write(sep + _script_json(inner))
 
+    def state(self) -> tuple[Any, ...]:
+        """What `add` collected besides the document part already written (see corpus.py,
+        which builds the report in a child process and hands this back with set_state)."""
+        return self._rows, self._rules, self._clusters, self._fixes
+
+    def set_state(self, state: tuple[Any, ...]) -> None:
+        self._rows, self._rules, self._clusters, self._fixes = state
+
+    def close_docs(self) -> None:
+        """Flush the document part to its file (in the process that wrote it)."""
+        self._docs.close()
+
     def finish(self, manifest: dict[str, Any]) -> None:
         self._docs.close()
         index = {"page_size": PAGE_SIZE, "rules": list(self._rules), "docs": self._rows,

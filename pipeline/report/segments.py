@@ -16,7 +16,7 @@ Segments are plain dicts (JSON-ready, embedded as-is in report.html):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from difflib import SequenceMatcher
+from difflib import Match, SequenceMatcher
 from typing import Any
 
 from pipeline.models import Edit, Removal
@@ -41,7 +41,7 @@ def char_diff(before: str, after: str) -> list[list[str]]:
     out: list[list[str]] = []
     # autojunk off: with it, frequent characters (spaces) in long lines are ignored and the
     # diff degrades to "whole line replaced".
-    sm = SequenceMatcher(None, before, after, autojunk=False)
+    sm = _FastMatcher(None, before, after, autojunk=False)
     for op, a0, a1, b0, b1 in sm.get_opcodes():
         if op == "equal":
             out.append(["=", before[a0:a1]])
@@ -51,6 +51,57 @@ def char_diff(before: str, after: str) -> list[list[str]]:
         if b1 > b0:
             out.append(["+", after[b0:b1]])
     return out
+
+
+class _FastMatcher(SequenceMatcher):
+    """SequenceMatcher with the same answers for this use (no junk, autojunk off), found by
+    substring search instead of difflib's per-character table.
+
+    difflib's find_longest_match walks every position of `b` holding each character of `a`:
+    quadratic in Python on a long line full of spaces, and most of the corpus writer's time
+    on a batch with mojibake. Without junk its answer is the longest common block, the one
+    starting first in `a`, then first in `b`; growing the best length one character at a time
+    while scanning `a` and asking `str.find` for each candidate finds exactly that block
+    (tests/report/test_segments.py compares both on real and random lines).
+    """
+
+    def _SequenceMatcher__chain_b(self) -> None:  # noqa: N802 - replaces difflib's private table builder
+        # The character table is only read by find_longest_match (replaced below) and by
+        # ratio helpers this module does not call; building it was a cost of its own.
+        self.b2j, self.bjunk, self.bpopular = {}, set(), set()
+
+    def find_longest_match(self, alo: int = 0, ahi: int | None = None, blo: int = 0,
+                           bhi: int | None = None) -> Match:
+        a, b = self.a, self.b
+        ahi = len(a) if ahi is None else ahi
+        bhi = len(b) if bhi is None else bhi
+        best, besti = 0, alo
+        find = b.find
+        longest = min(ahi - alo, bhi - blo)
+        for i in range(alo, ahi):
+            if i + best >= ahi or best >= longest:
+                break  # no longer block can start here or later
+            if find(a[i:i + best + 1], blo, bhi) < 0:
+                continue
+            # A longer block starts at i: its length, by galloping then bisecting (a block's
+            # prefixes occur wherever it does, so "occurs" is monotone in the length).
+            ok, step, top = best + 1, 1, min(ahi - i, longest)
+            while ok < top:
+                probe = min(ok + step, top)
+                if find(a[i:i + probe], blo, bhi) < 0:
+                    top = probe - 1
+                    break
+                ok, step = probe, step * 2
+            while ok < top:
+                mid = (ok + top + 1) // 2
+                if find(a[i:i + mid], blo, bhi) >= 0:
+                    ok = mid
+                else:
+                    top = mid - 1
+            best, besti = ok, i
+        if not best:
+            return Match(alo, blo, 0)
+        return Match(besti, find(a[besti:besti + best], blo, bhi), best)
 
 
 def reason_label(stage: str, rule: str) -> str:
