@@ -72,7 +72,7 @@ def _sketch_settings(cfg: Config) -> dict[str, Any]:
     return {k: v for k, v in dataclasses.asdict(cfg.dedup).items() if k not in CLUSTER_ONLY}
 
 
-def dedup_fingerprint(cfg: Config, shards: list[tuple[int, str]]) -> str:
+def dedup_fingerprint(cfg: Config, shards: list[tuple[int, str, str]]) -> str:
     """What the corpus-level clustering depends on: the signatures, [dedup] and the shard set."""
     return digest([stage_fingerprint(cfg, "signatures"), CODE_VERSION["dedup"], cfg.section_fingerprint("dedup"),
                    [list(x) for x in shards]])

@@ -18,18 +18,14 @@ from pipeline.config import load_config
 from pipeline.dedup import repeats
 from pipeline.dedup.repeats import collapse_repeats, find_copies
 from pipeline.models import split_lines
+from tests.dedup.test_repeats import BODY
 
 CFG = load_config().repeats
 # derandomize: a finding is a steady failure, not a flake; `--hypothesis-seed=N` explores further.
 SETTINGS = settings(max_examples=400, deadline=None, database=None, derandomize=True)
 
 POOL = [
-    "The city council approved a new budget on Monday after a debate that lasted well past midnight.",
-    "Opponents argued that the plan cuts library hours while raising fees for public swimming pools.",
-    "Mayor Lena Ortiz said the savings were needed to repair three bridges closed since the spring floods.",
-    "Residents packed the hall, and several speakers were asked to leave after interrupting the vote.",
-    "The budget takes effect in January, although two members have asked for a review of the bridge costs.",
-    "A final hearing on the water rates is scheduled for next month at the civic center downtown.",
+    *BODY,
     "The ministry said on Tuesday that the agreement would be signed next month. Officials declined to comment.",
     "“We are not going to accept this,” she told reporters outside the court on a rainy afternoon.",
     "Prices rose by 3.2 per cent in October, the statistics office said, the fastest pace in a decade.",
