@@ -51,6 +51,8 @@ def config_for(path: str) -> Config:
 def stage_fingerprint(cfg: Config, upto: str) -> str:
     """Fingerprint of everything that shapes a stage's output: its settings and its upstream."""
     fp = digest(["decode", CODE_VERSION["decode"], cfg.section_fingerprint("run", "decode")])
+    if upto == "decode":
+        return fp
     for stage in STAGES:
         fp = digest([fp, stage.name, CODE_VERSION[stage.name], cfg.section_fingerprint(*stage.sections)])
         if stage.name == upto:
@@ -58,8 +60,6 @@ def stage_fingerprint(cfg: Config, upto: str) -> str:
     fp = digest([fp, "signatures", CODE_VERSION["signatures"], _sketch_settings(cfg)])
     if upto == "signatures":
         return fp
-    if upto == "decode":
-        return digest(["decode", CODE_VERSION["decode"], cfg.section_fingerprint("run", "decode")])
     raise KeyError(upto)
 
 
@@ -215,6 +215,8 @@ for _i in range(len(STAGES)):
     _STAGE_TASKS.append(_make_stage_task(_i))
     globals()[_STAGE_TASKS[-1].__name__] = _STAGE_TASKS[-1]
 LastStage = _STAGE_TASKS[-1]
+# Line counts read the documents as the boilerplate stage will receive them.
+BeforeBoilerplate = _STAGE_TASKS[[s.name for s in STAGES].index("boilerplate") - 1]
 
 
 class LineCounts(_ShardTask):
@@ -229,8 +231,7 @@ class LineCounts(_ShardTask):
         return luigi.LocalTarget(str(Path(self.work) / self.stage_name / linecounts_fingerprint(self.cfg) / name))
 
     def requires(self) -> luigi.Task:
-        before = _STAGE_TASKS[[s.name for s in STAGES].index("boilerplate") - 1]
-        return before(**self._shard_kwargs(before.stage_name))
+        return BeforeBoilerplate(**self._shard_kwargs(BeforeBoilerplate.stage_name))
 
     def run(self) -> None:
         from pipeline.clean.boilerplate import freq_settings
@@ -247,7 +248,7 @@ class LineCounts(_ShardTask):
 def linecounts_fingerprint(cfg: Config) -> str:
     from pipeline.clean.boilerplate import freq_settings
 
-    return digest([stage_fingerprint(cfg, STAGES[[s.name for s in STAGES].index("boilerplate") - 1].name),
+    return digest([stage_fingerprint(cfg, BeforeBoilerplate.stage_name),
                    "linecounts", CODE_VERSION["linecounts"], dataclasses.asdict(freq_settings(cfg.boilerplate))])
 
 
@@ -292,7 +293,8 @@ def shard_tag(part: dict[str, dict[str, Any]], recurring: dict[str, list[str]]) 
     >>> shard_tag({"": {"j": ["b"]}}, {"": ["k"]})
     ''
     """
-    hits = sorted([src, k] for src, keys in part.items() for k in keys if k in set(recurring.get(src, ())))
+    wanted = {src: set(keys) for src, keys in recurring.items()}
+    hits = sorted([src, k] for src, keys in part.items() for k in keys if k in wanted.get(src, ()))
     return digest(hits)[:12] if hits else ""
 
 
