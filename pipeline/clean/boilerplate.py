@@ -94,6 +94,8 @@ def _score(row: _Row, cfg: BoilerplateConfig) -> float:
         return 2.0
     if not any(ch.isalpha() for ch in row.text):
         return 0.5  # counters and list numbers: junk-neutral, never evidence on their own
+    if row.text.endswith(("...", "…")):
+        return 1.0  # a truncated teaser ("State lawmakers call JCOPE ... after...") is a list item
     if row.prose:
         return -(1.0 + row.words / 10)
     if is_headline_like(row.text, cfg.headline_max_words):
@@ -187,6 +189,44 @@ def _corroborate(weak: dict[int, str], gone: dict[int, str], ends_article: set[i
                 changed = True
 
 
+def _list_item(row: _Row, cfg: BoilerplateConfig, min_words: int = 1) -> bool:
+    """A headline-like line under a widget heading (another story's title)."""
+    return (not row.prose and row.words >= min_words and not row.text.endswith(":")
+            and is_headline_like(row.text, cfg.headline_max_words))
+
+
+# Inside the article a widget heading must head a list of at least this many other stories'
+# titles of at least this many words: a subheading of the article ("Top 5", "What you need")
+# is followed by prose or by the article's own short list items, a widget by headlines.
+_BODY_LIST_ITEMS = 2
+_BODY_ITEM_WORDS = 4
+
+
+def _heads_list(rows: Sequence[_Row], k: int, cfg: BoilerplateConfig) -> bool:
+    """Whether heading `k` stands on a list of other stories' headlines."""
+    items = rows[k + 1:k + 1 + _BODY_LIST_ITEMS]
+    return len(items) == _BODY_LIST_ITEMS and all(_list_item(r, cfg, _BODY_ITEM_WORDS) for r in items)
+
+
+def _take_block(rows: Sequence[_Row], k: int, rule_id: str, gone: dict[int, str], cfg: BoilerplateConfig,
+                min_words: int = 1) -> None:
+    """Take heading `k` and the headline-like lines right under it, up to the first prose."""
+    gone.setdefault(k, rule_id)
+    for j in range(k + 1, len(rows)):
+        nxt = rows[j]
+        if nxt.prose or not is_headline_like(nxt.text, cfg.headline_max_words) or nxt.words < min_words:
+            break
+        gone.setdefault(j, rule_id)
+
+
+def _article_resumes(rows: Sequence[_Row], k: int, cut_heads: Sequence[int]) -> bool:
+    """Whether a paragraph no rule names stands between heading `k` and a later trailer
+    heading: then `k` heads a box inside the article (a "Related links" box between two
+    paragraphs) and the page's trailer starts at the later heading, not here."""
+    later = next((m for m in cut_heads if m > k), None)
+    return later is not None and any(r.long and r.rule is None and not r.recurring for r in rows[k + 1:later])
+
+
 def _in_trailing_part(rows: Sequence[_Row], rank: int, cfg: BoilerplateConfig) -> bool:
     """By line count or by prose: most of the article lies before this point."""
     if rank >= int(len(rows) * (1.0 - cfg.trailing_share)):
@@ -215,6 +255,8 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
     # Weak rules only name candidates (see _corroborate); a weak cut (a copyright notice) ends
     # the article: what follows it is cut, the notice itself stays a candidate.
     cut_at: tuple[int, str] | None = None
+    cut_heads = [k for k, r in enumerate(rows) if r.rule is not None and r.rule.scope == "cut"
+                 and r.rule.strength == "strong"]
     weak: dict[int, str] = {}
     ends_article: set[int] = set()
     for k, r in enumerate(rows):
@@ -222,14 +264,20 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
         if rule is None:
             continue
         trailing = _in_trailing_part(rows, k, cfg)
+        strong = rule.strength == "strong"
         if rule.where == "trailing" and not trailing:
+            # A trailer heading inside the article is an embedded widget ("Trending News" and
+            # five headlines between two paragraphs): take the heading and its list, never
+            # the prose after it.
+            if strong and rule.scope == "cut" and _heads_list(rows, k, cfg):
+                _take_block(rows, k, rule.rule_id, gone, cfg, _BODY_ITEM_WORDS)
             continue
         if (rule.where == "lead" or rule.scope == "lead") and k >= first_prose:
             continue
-        strong = rule.strength == "strong"
         if not strong:
             weak[k] = rule.rule_id
-        follows_ok = rule.follow == "any" or _follows_like_junk(rows[k + 1:], cfg)
+        follows_ok = (rule.follow != "junk" or _follows_like_junk(rows[k + 1:], cfg)) and not (
+            strong and _article_resumes(rows, k, cut_heads))
         if rule.scope == "cut" and cut_at is None and trailing and follows_ok:
             cut_at = (k if strong else k + 1, rule.rule_id)
             if not strong:
@@ -237,12 +285,9 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
         elif not strong:
             continue
         elif rule.scope in ("cut", "block"):
-            gone[k] = rule.rule_id
-            for j in range(k + 1, len(rows)):
-                nxt = rows[j]
-                if nxt.prose or not is_headline_like(nxt.text, cfg.headline_max_words):
-                    break
-                gone.setdefault(j, rule.rule_id)
+            gone.setdefault(k, rule.rule_id)
+            if _heads_list(rows, k, cfg):
+                _take_block(rows, k, rule.rule_id, gone, cfg)
         else:
             gone.setdefault(k, rule.rule_id)
     if cut_at is not None:
@@ -256,9 +301,15 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
     # (a weak line that reads as prose is where the article starts), and never long.
     lead_end = min(cfg.lead_max_lines, next((k for k, r in enumerate(rows) if r.prose and (
         r.rule is None or r.rule.strength != "strong")), len(rows)))
+    # A weak line straight after a paragraph signs the article off ("Follow NBC Latino on
+    # Facebook", "Main image credit: Getty"): only junk before it could make it junk.
+    ends_article.update(k for k in weak if k > 0 and rows[k - 1].prose and rows[k - 1].rule is None
+                        and k - 1 not in gone and _in_trailing_part(rows, k, cfg))
     _corroborate(weak, gone, ends_article, lead_end)
 
-    scores = [2.0 if k in gone and not r.long else _score(r, cfg) for k, r in enumerate(rows)]
+    # A line some rule already took is furniture whatever its length: a long newsletter or
+    # author-bio line must not shield the headline list above it the way a paragraph does.
+    scores = [2.0 if k in gone else _score(r, cfg) for k, r in enumerate(rows)]
     # Runs must be anchored on a line some rule (or the batch) recognised as furniture: a list
     # of short lines alone is as likely a tour-date list or a table as a recommendation block.
     anchors = set(gone)

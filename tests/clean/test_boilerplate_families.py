@@ -60,6 +60,7 @@ TRAILERS = {
         ["Tags:", "Minnesota Wild", "Bill Hoppe"],
         ["Topics:", "Justin Bieber", "Kanye West", "Taylor Swift"],
         ["Filed under: Khawarij |"],
+        ["Temas", "Mensagens de Bom Dia", "Mensagens de Boa Noite", "Feliz Aniversário"],
     ],
     "share": [
         ["Share this:", "Facebook", "Twitter", "WhatsApp", "Email"],
@@ -93,13 +94,17 @@ INLINE = {
     "caption": ["Image copyright Getty Images", "Image caption Scooter Braun has managed Justin Bieber",
                 "FILE PHOTO: Traders work on the floor at the New York Stock Exchange",
                 "The plague wiped out half of Europe in the 14th century (Image: GETTY)",
-                "A reference habitation module for a crewed Mars mission. Credit: ESA"],
-    "share": ["Share Tweet Submit", "FacebookTwitterPinterestEmail", "Copy Link URLCopied!", "195Shares"],
+                "A reference habitation module for a crewed Mars mission. Credit: ESA", "IGN Logo"],
+    "share": ["Share Tweet Submit", "FacebookTwitterPinterestEmail", "Copy Link URLCopied!", "195Shares",
+              "Share on: Facebook Twitter Reddit Google+", "follow"],
     "newsletter": ["DH Newsletter Privacy Policy Get top news in your inbox daily",
-                   "Sign up for our Newsletter"],
+                   "Sign up for our Newsletter",
+                   'Need more space? Subscribe to our sister title "All About Space" Magazine for the latest '
+                   "amazing news from the latest frontier!"],
     "consent": ["We use cookies to ensure that we give you the best experience on our website.",
                 "This site is protected by recaptchaPrivacy Policy | Terms of Service"],
-    "nav": ["Image 1 of 5", "1 / 23", "Back to Gallery", "Media playback is unsupported on your device"],
+    "nav": ["Image 1 of 5", "1 / 23", "Back to Gallery", "Media playback is unsupported on your device",
+            "Company TownTelevisionBusinessEntertainment & Arts"],
     "byline": ["Nov. 19, 2019 8:03 am ET", "Published 10:02 AM EST Nov 19, 2019", "5 Min Read",
                "@saraheneedleman"],
 }
@@ -116,7 +121,7 @@ WEAK = {
     "footer": ["© Reuters", "© 2019 Associated Press. All Rights Reserved."],
     "byline": ["(Reporting by Will Dunham; Editing by Tom Brown)", "Caroline Hawley, BBC diplomatic correspondent"],
     "share": ["Follow NBC Latino on Facebook, Twitter and Instagram."],
-    "promo": ["Click here to get more information or download this game."],
+    "promo": ["Click here to get more information or download this game.", "Buy Now", "Shop now"],
 }
 
 
@@ -163,6 +168,10 @@ def test_strong_rule_wins_over_weak_for_the_same_line() -> None:
     ["ByJamelle Bouie", "Opinion Columnist"],
     ["Two patients diagnosed with plague in China", "By Sean Martin", "Nov. 20, 2019, 9:28 AM UTC"],
     ["by Bryan DeArdo", "@BryanDeArdo", "Nov 18, 2019 at 9:24 pm ET • 2 min read"],
+    ["LinkNaija October 06, 2018"],
+    ["February 1, 2019 Ilana Muhlstein, MS, RDN"],
+    ["Associated Press November 19, 2019, 9:02 AM"],
+    ["21/06/2014 Tony Carter All, Books, Kit Reviews, News"],
 ])
 def test_leading_byline_block_removed(lead: list[str]) -> None:
     kept, removed = clean(*lead, P1, P2, P3)
@@ -181,6 +190,22 @@ def test_prose_that_starts_like_a_label_is_not_matched(prose: str) -> None:
     assert match_rule(CFG.rules, prose) is None
     kept, removed = clean(P1, prose, P2, P3)
     assert prose in kept and removed == []
+
+
+@pytest.mark.parametrize("line", [
+    "MacBook Pro and MacBook Air compared",  # one joint per brand name, not three glued labels
+    "The rally on November 19, 2019 drew thousands of people to the square.",  # a dated sentence
+    "Logo design contest results",
+])
+def test_lines_near_new_rules_are_not_matched(line: str) -> None:
+    assert match_rule(CFG.rules, line) is None
+
+
+def test_dated_line_after_the_first_paragraph_stays() -> None:
+    # The name-and-date rule is for the byline block only: below the first paragraph, a short
+    # dated line ("Paris, June 3, 2019") is the article's.
+    kept, removed = clean(P1, "Paris June 3, 2019", P2, P3)
+    assert kept == [P1, "Paris June 3, 2019", P2, P3] and removed == []
 
 
 def test_every_rule_has_reason_and_versioned_family_id() -> None:

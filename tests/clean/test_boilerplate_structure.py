@@ -66,6 +66,50 @@ def test_cut_marker_first_followed_by_long_paragraph_does_not_cut() -> None:
     assert long_para in kept
 
 
+HEADLINES = ["Volker Saw No Harm in Investigating Unfounded Theories", "Beware the Gift Card Scam Going Around",
+             "Arizona Development Bans Residents From Bringing Cars"]
+
+
+def test_widget_inside_the_article_takes_heading_and_headlines_only() -> None:
+    # "Trending News" with other stories' titles between two paragraphs: an embedded widget.
+    kept, removed = clean(P1, "Trending News", *HEADLINES, P2, P3, "A closing line of the article, said the minister.")
+    assert kept == [P1, P2, P3, "A closing line of the article, said the minister."]
+    assert {r.rule.split("@")[0] for r in removed} == {"trailer.most-read"}
+
+
+def test_subheading_that_reads_like_a_widget_label_stays_inside_the_article() -> None:
+    # "Top 5" heads the article's own short list, not other stories' titles.
+    body = [P1, "Top 5", "Sweden", "Norway", P2, P3, P1 + " Again.", P2 + " Again."]
+    kept, removed = clean(*body)
+    assert kept == body and removed == []
+
+
+def test_box_between_paragraphs_does_not_cut_the_article_after_it() -> None:
+    # "Related Links" heads a box; the paragraph after it is the article's, and the page's
+    # trailer starts at the later "Top Video" heading.
+    long_para = " ".join([P1, P2])
+    kept, removed = clean(P1, P2, P3, "Related Links", "European Space Agency website", long_para,
+                          "Report Error", "Top Video", *HEADLINES)
+    assert long_para in kept and P3 in kept
+    assert "Related Links" not in kept and not set(HEADLINES) & set(kept)
+    assert {r.rule.split("@")[0] for r in removed} == {"trailer.related", "trailer.most-read"}
+
+
+def test_long_line_a_rule_named_does_not_shield_the_run_above_it() -> None:
+    promo = ("Sign up for our newsletter to get the best of our reporting in your inbox every morning, with "
+             "analysis, opinion and the stories everyone will be talking about today.")
+    kept, removed = clean(P1, P2, P3, "Share", *HEADLINES, promo)
+    assert kept == [P1, P2, P3]
+    assert {r.rule for r in removed if r.text in HEADLINES} == {TRAILING_RUN}
+
+
+def test_weak_line_right_after_the_last_paragraph_signs_the_article_off() -> None:
+    # The article's closing "Follow ..." line stays although the share bar after it goes.
+    sign_off = "Follow NBC Latino on Facebook, Twitter and Instagram."
+    kept, removed = clean(P1, P2, P3, sign_off, "Share this:", "Facebook", "Twitter")
+    assert kept == [P1, P2, P3, sign_off]
+
+
 def test_comment_section_cut_takes_comment_prose() -> None:
     comment = "I disagree with the premise of this piece, since the numbers quoted do not add up at all."
     kept, removed = clean(P1, P2, P3, "3 Comments", "Jane Roe says:", comment, "Reply")
