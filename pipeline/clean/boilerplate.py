@@ -189,6 +189,11 @@ def _corroborate(weak: dict[int, str], gone: dict[int, str], ends_article: set[i
                 changed = True
 
 
+def _article_paragraph(rows: Sequence[_Row], k: int, gone: dict[int, str]) -> bool:
+    r = rows[k]
+    return r.prose and r.rule is None and k not in gone
+
+
 def _list_item(row: _Row, cfg: BoilerplateConfig, min_words: int = 1) -> bool:
     """A headline-like line under a widget heading (another story's title)."""
     return (not row.prose and row.words >= min_words and not row.text.endswith(":")
@@ -301,10 +306,11 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
     # (a weak line that reads as prose is where the article starts), and never long.
     lead_end = min(cfg.lead_max_lines, next((k for k, r in enumerate(rows) if r.prose and (
         r.rule is None or r.rule.strength != "strong")), len(rows)))
-    # A weak line straight after a paragraph signs the article off ("Follow NBC Latino on
-    # Facebook", "Main image credit: Getty"): only junk before it could make it junk.
-    ends_article.update(k for k in weak if k > 0 and rows[k - 1].prose and rows[k - 1].rule is None
-                        and k - 1 not in gone and _in_trailing_part(rows, k, cfg))
+    # A weak line straight after the article's last paragraph signs the article off ("Follow
+    # NBC Latino on Facebook", "Main image credit: Getty"): only junk before it could make it
+    # junk. A paragraph with removed junk right above it is itself inside the page's trailer.
+    ends_article.update(k for k in weak if k > 1 and _article_paragraph(rows, k - 1, gone)
+                        and k - 2 not in gone and _in_trailing_part(rows, k, cfg))
     _corroborate(weak, gone, ends_article, lead_end)
 
     # A line some rule already took is furniture whatever its length: a long newsletter or

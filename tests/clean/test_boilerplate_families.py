@@ -94,7 +94,8 @@ INLINE = {
     "caption": ["Image copyright Getty Images", "Image caption Scooter Braun has managed Justin Bieber",
                 "FILE PHOTO: Traders work on the floor at the New York Stock Exchange",
                 "The plague wiped out half of Europe in the 14th century (Image: GETTY)",
-                "A reference habitation module for a crewed Mars mission. Credit: ESA", "IGN Logo"],
+                "A reference habitation module for a crewed Mars mission. Credit: ESA", "IGN Logo",
+                "Created with Sketch.", "Fill 2 Copy 11", "image/svg+xml", "dp3_1_en", "191119052250266"],
     "share": ["Share Tweet Submit", "FacebookTwitterPinterestEmail", "Copy Link URLCopied!", "195Shares",
               "Share on: Facebook Twitter Reddit Google+", "follow"],
     "newsletter": ["DH Newsletter Privacy Policy Get top news in your inbox daily",
@@ -196,6 +197,8 @@ def test_prose_that_starts_like_a_label_is_not_matched(prose: str) -> None:
     "MacBook Pro and MacBook Air compared",  # one joint per brand name, not three glued labels
     "The rally on November 19, 2019 drew thousands of people to the square.",  # a dated sentence
     "Logo design contest results",
+    "Path to victory",  # a subheading, not an SVG path id
+    "2019",
 ])
 def test_lines_near_new_rules_are_not_matched(line: str) -> None:
     assert match_rule(CFG.rules, line) is None
