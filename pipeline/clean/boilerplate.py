@@ -260,6 +260,8 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
     # Weak rules only name candidates (see _corroborate); a weak cut (a copyright notice) ends
     # the article: what follows it is cut, the notice itself stays a candidate.
     cut_at: tuple[int, str] | None = None
+    protected = _title_candidate(lines, rows)
+    lead_limit = min(first_prose, cfg.lead_max_lines)
     cut_heads = [k for k, r in enumerate(rows) if r.rule is not None and r.rule.scope == "cut"
                  and r.rule.strength == "strong"]
     weak: dict[int, str] = {}
@@ -271,10 +273,13 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
         trailing = _in_trailing_part(rows, k, cfg)
         strong = rule.strength == "strong"
         if rule.where == "trailing" and not trailing:
-            # A trailer heading inside the article is an embedded widget ("Trending News" and
-            # five headlines between two paragraphs): take the heading and its list, never
-            # the prose after it.
-            if strong and rule.scope == "cut" and _heads_list(rows, k, cfg):
+            # Above the first paragraph, a trailer or comment label is the site's menu or the
+            # byline block's comment link ("More", "Leave a comment"). Inside the article it
+            # is an embedded widget ("Trending News" and five headlines between two
+            # paragraphs): take the heading and its list, never the prose after it.
+            if strong and k < lead_limit and rows[k].idx != protected:
+                gone.setdefault(k, rule.rule_id)
+            elif strong and rule.scope == "cut" and _heads_list(rows, k, cfg):
                 _take_block(rows, k, rule.rule_id, gone, cfg, _BODY_ITEM_WORDS)
             continue
         if (rule.where == "lead" or rule.scope == "lead") and k >= first_prose:
@@ -324,8 +329,7 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
         for j in range(start, len(rows)):
             gone.setdefault(j, TRAILING_RUN)
 
-    protected = _title_candidate(lines, rows)
-    limit = min(first_prose, cfg.lead_max_lines, len(rows))
+    limit = min(lead_limit, len(rows))
     lead = [BARRIER if rows[k].idx == protected else scores[k] for k in range(limit)]
     end = best_prefix(lead, cfg.lead_run_min_score, anchors)
     if end is not None and end < len(rows):

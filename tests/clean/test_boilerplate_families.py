@@ -95,9 +95,12 @@ INLINE = {
                 "FILE PHOTO: Traders work on the floor at the New York Stock Exchange",
                 "The plague wiped out half of Europe in the 14th century (Image: GETTY)",
                 "A reference habitation module for a crewed Mars mission. Credit: ESA", "IGN Logo",
-                "Created with Sketch.", "Fill 2 Copy 11", "image/svg+xml", "dp3_1_en", "191119052250266"],
+                "Created with Sketch.", "Fill 2 Copy 11", "image/svg+xml", "dp3_1_en", "191119052250266",
+                "The road to retiring early isn't easy.Kathrin Ziegler/Getty",
+                "The WeWork logo is displayed outside of a co-working space in New York.Reuters",
+                "Home Depot stock fell after the earnings report. Photograph by Robyn Beck/AFP/Getty Images"],
     "share": ["Share Tweet Submit", "FacebookTwitterPinterestEmail", "Copy Link URLCopied!", "195Shares",
-              "Share on: Facebook Twitter Reddit Google+", "follow"],
+              "Tweet on Twitter", "Share on: Facebook Twitter Reddit Google+", "follow"],
     "newsletter": ["DH Newsletter Privacy Policy Get top news in your inbox daily",
                    "Sign up for our Newsletter",
                    'Need more space? Subscribe to our sister title "All About Space" Magazine for the latest '
@@ -173,6 +176,9 @@ def test_strong_rule_wins_over_weak_for_the_same_line() -> None:
     ["February 1, 2019 Ilana Muhlstein, MS, RDN"],
     ["Associated Press November 19, 2019, 9:02 AM"],
     ["21/06/2014 Tony Carter All, Books, Kit Reviews, News"],
+    ["Главная » Интересное"],
+    ["By Jane Doe", "Leave a comment"],
+    ["More", "Posted by Jane Doe"],
 ])
 def test_leading_byline_block_removed(lead: list[str]) -> None:
     kept, removed = clean(*lead, P1, P2, P3)
@@ -198,6 +204,7 @@ def test_prose_that_starts_like_a_label_is_not_matched(prose: str) -> None:
     "The rally on November 19, 2019 drew thousands of people to the square.",  # a dated sentence
     "Logo design contest results",
     "Path to victory",  # a subheading, not an SVG path id
+    "He said the deal was done.Reuters reported it first on Monday.",
     "2019",
 ])
 def test_lines_near_new_rules_are_not_matched(line: str) -> None:
