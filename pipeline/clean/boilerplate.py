@@ -20,8 +20,10 @@ next to it (see _corroborate). Which rule matches a line is found by rulematch.p
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from pipeline.clean.lineclass import ends_like_sentence, is_headline_like, is_prose, word_count
 from pipeline.clean.linefreq import FreqSettings, is_candidate, line_key
@@ -224,12 +226,15 @@ def _take_block(rows: Sequence[_Row], k: int, rule_id: str, gone: dict[int, str]
         gone.setdefault(j, rule_id)
 
 
-def _article_resumes(rows: Sequence[_Row], k: int, cut_heads: Sequence[int]) -> bool:
+def _article_resumes(k: int, cut_heads: Sequence[int], paragraphs_before: Sequence[int]) -> bool:
     """Whether a paragraph no rule names stands between heading `k` and a later trailer
     heading: then `k` heads a box inside the article (a "Related links" box between two
-    paragraphs) and the page's trailer starts at the later heading, not here."""
-    later = next((m for m in cut_heads if m > k), None)
-    return later is not None and any(r.long and r.rule is None and not r.recurring for r in rows[k + 1:later])
+    paragraphs) and the page's trailer starts at the later heading, not here.
+
+    `cut_heads` are the ranks of strong cut headings in order; `paragraphs_before[i]` counts
+    the unnamed long paragraphs among the first i rows (prefix sums keep this O(log n))."""
+    at = bisect_right(cut_heads, k)
+    return at < len(cut_heads) and paragraphs_before[cut_heads[at]] > paragraphs_before[k + 1]
 
 
 def _in_trailing_part(rows: Sequence[_Row], rank: int, cfg: BoilerplateConfig) -> bool:
@@ -264,6 +269,7 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
     lead_limit = min(first_prose, cfg.lead_max_lines)
     cut_heads = [k for k, r in enumerate(rows) if r.rule is not None and r.rule.scope == "cut"
                  and r.rule.strength == "strong"]
+    paragraphs_before = list(accumulate((r.long and r.rule is None and not r.recurring for r in rows), initial=0))
     weak: dict[int, str] = {}
     ends_article: set[int] = set()
     for k, r in enumerate(rows):
@@ -287,7 +293,7 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
         if not strong:
             weak[k] = rule.rule_id
         follows_ok = (rule.follow != "junk" or _follows_like_junk(rows[k + 1:], cfg)) and not (
-            strong and _article_resumes(rows, k, cut_heads))
+            strong and _article_resumes(k, cut_heads, paragraphs_before))
         if rule.scope == "cut" and cut_at is None and trailing and follows_ok:
             cut_at = (k if strong else k + 1, rule.rule_id)
             if not strong:
