@@ -34,7 +34,7 @@ SCHEMA_VERSION = 1
 
 
 def _stream(shard_files: list[Path]) -> Iterator[Doc]:
-    iters = [(Doc.from_dict(d) for d in read_jsonl(p)) for p in shard_files]
+    iters = [(Doc.from_record(d) for d in read_jsonl(p)) for p in shard_files]
     yield from heapq.merge(*iters, key=lambda d: d.id)
 
 

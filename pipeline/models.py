@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 KEPT, DUPLICATE, REJECTED = "kept", "duplicate", "rejected"
@@ -86,6 +87,30 @@ class Doc:
         d["edits"] = [{k: getattr(e, k) for k in _EDIT_FIELDS} for e in self.edits]
         return d
 
+    def to_record(self) -> list[Any]:
+        """The document as a positional JSON array: what shard files between stages hold.
+
+        Cheaper than `to_dict` both ways (no key per field, per line or per removal); the
+        order is `_DOC_PLAIN`'s followed by lines, removed and edits, each as arrays in their
+        dataclass's field order. Values are shared with the document, as in `to_dict`.
+
+        >>> d = Doc("a", "a.txt", "", 3, lines=[Line("x", 0, 1)], removed=[Removal("s", "r", "y", 2, 3)])
+        >>> Doc.from_record(d.to_record()) == d
+        True
+        """
+        return [*_DOC_VALUES(self), [[ln.text, ln.start, ln.end] for ln in self.lines],
+                list(map(_REMOVAL_VALUES, self.removed)), list(map(_EDIT_VALUES, self.edits))]
+
+    @classmethod
+    def from_record(cls, rec: list[Any]) -> Doc:
+        """Inverse of `to_record`."""
+        *plain, lines, removed, edits = rec
+        d = dict(zip(_DOC_PLAIN, plain, strict=True))
+        if d["title_span"] is not None:
+            d["title_span"] = tuple(d["title_span"])
+        return cls(lines=[Line(t, s, e) for t, s, e in lines], removed=[Removal(*r) for r in removed],
+                   edits=[Edit(*e) for e in edits], **d)
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Doc:
         d = dict(d)
@@ -101,6 +126,10 @@ class Doc:
 _DOC_PLAIN = tuple(f.name for f in fields(Doc) if f.name not in ("lines", "removed", "edits"))
 _REMOVAL_FIELDS = tuple(f.name for f in fields(Removal))
 _EDIT_FIELDS = tuple(f.name for f in fields(Edit))
+# Positional views for to_record (attrgetter returns a tuple, built in C), in field order.
+_DOC_VALUES = attrgetter(*_DOC_PLAIN)
+_REMOVAL_VALUES = attrgetter(*_REMOVAL_FIELDS)
+_EDIT_VALUES = attrgetter(*_EDIT_FIELDS)
 
 _BREAK = re.compile(r"\r\n|\r|\n")
 

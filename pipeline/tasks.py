@@ -29,7 +29,9 @@ from pipeline.stages import STAGES, decode, reject, run_stage
 
 # Bump a stage's code version when its behaviour changes, so old intermediate outputs are
 # not reused by a newer release.
-CODE_VERSION = {"decode": 3, "encoding": 2, "linecounts": 2, "boilerplate": 2, "repeats": 3,
+# decode 4, encoding 3, repeats 4: shard files hold positional records (Doc.to_record);
+# boilerplate 4: that, and the rule round of issue 4 (widgets in the body, sign-off lines).
+CODE_VERSION = {"decode": 4, "encoding": 3, "linecounts": 2, "boilerplate": 4, "repeats": 4,
                 "signatures": 3, "dedup": 2}
 
 
@@ -115,7 +117,7 @@ class _ShardTask(luigi.Task):
         return kw
 
     def _write_docs(self, docs: list[Doc]) -> None:
-        write_jsonl(Path(self.output().path), (d.to_dict() for d in docs))
+        write_jsonl(Path(self.output().path), (d.to_record() for d in docs))
 
     def _progress(self, done: int, total: int) -> None:
         if total and (done % 200 == 0 or done == total):
@@ -193,7 +195,7 @@ def _make_stage_task(index: int) -> type[_ShardTask]:
         def run(self) -> None:
             start = time.perf_counter()
             inp = self.input()
-            docs = [Doc.from_dict(d) for d in read_jsonl(Path((inp[0] if isinstance(inp, list) else inp).path))]
+            docs = [Doc.from_record(d) for d in read_jsonl(Path((inp[0] if isinstance(inp, list) else inp).path))]
             extra: dict[str, Any] = {}
             if stage.name == "boilerplate" and self.recurring:  # recurring lines occur in this shard
                 extra["recurring"] = load_recurring(self.linefreq)
@@ -238,7 +240,7 @@ class LineCounts(_ShardTask):
         from pipeline.clean.linefreq import shard_counts
 
         start = time.perf_counter()
-        docs = [Doc.from_dict(d) for d in read_jsonl(Path(self.input().path))]
+        docs = [Doc.from_record(d) for d in read_jsonl(Path(self.input().path))]
         counts = shard_counts(((d.id, d.lines) for d in docs if d.status == "kept"),
                               freq_settings(self.cfg.boilerplate))
         atomic_write(Path(self.output().path), json.dumps(counts, sort_keys=True))
@@ -321,7 +323,7 @@ class Signatures(_ShardTask):
         from pipeline.dedup.sketch import sketch_docs, sketches_to_arrays
 
         start = time.perf_counter()
-        docs = [Doc.from_dict(d) for d in read_jsonl(Path(self.input().path))]
+        docs = [Doc.from_record(d) for d in read_jsonl(Path(self.input().path))]
         arrays = sketches_to_arrays(sketch_docs(docs, self.cfg.dedup))
         buf = _io.BytesIO()
         np.savez(buf, **arrays)

@@ -108,6 +108,11 @@ def has_stop_artifacts(lines: Iterable[str]) -> bool:
     >>> has_stop_artifacts(["Rasulullah SAW bersabda :", "Wait ... what"])
     False
     """
+    lines = list(lines)
+    # One search over the whole document first: _STOP_HINT needs two characters of one line
+    # (the separator is neither a space nor punctuation), and most documents have no match.
+    if not _STOP_HINT.search(_SEP.join(lines)):
+        return False
     return any(_STOP_HINT.search(line) and _SPACE_BEFORE_STOP.search(_SPACES.sub(" ", line)) for line in lines)
 
 
@@ -181,6 +186,25 @@ def _needs_work(line: str, marks: bool) -> bool:
         or " ." in line
         or (marks and any(f" {m}" in line for m in ";:!?"))
     )
+
+
+# Joins a document's lines for the whole-document tests below: a control character that no
+# rule here reacts to, so each test can only fire where it fires for some line (a line that
+# itself holds one can make a test fire needlessly, which only costs the line-by-line path).
+_SEP = "\x01"
+
+
+def any_needs_work(lines: list[str], marks: bool) -> bool:
+    """False only when `normalize_line_explained` leaves every line as it is (whatever
+    `french`): `_needs_work` over the whole document at once.
+
+    >>> any_needs_work(["Plain text.", "More, here"], False), any_needs_work(["a", " b"], False)
+    (False, True)
+    >>> any_needs_work(["a", "x ;"], False), any_needs_work(["a", "x ;"], True)
+    (False, True)
+    """
+    doc = _SEP.join(lines)
+    return (_needs_work(doc, marks) or f"{_SEP} " in doc or f" {_SEP}" in doc)
 
 
 def _remove_invisible(line: str) -> str:

@@ -71,3 +71,64 @@ def test_clean_text_in_many_scripts_skips_ftfy() -> None:
         assert not enc.ftfy_could_change(line, CFG), line
     for line in ["Israelâ€™s", "AT&amp;T", "ﬁnal", "e\u0301", "It\x92s", "a\x1b[31mb"]:
         assert enc.ftfy_could_change(line, CFG), line
+
+
+# --- the windowed is_bad and the document-level gates (issue 8) ----------------------------
+
+
+def test_windowed_is_bad_equals_ftfy_on_every_pair_and_hot_triple() -> None:
+    chars = BADNESS_CHARS + list("aZ ,.\n")
+    for a, b in itertools.product(chars, repeat=2):
+        assert enc._is_bad(a + b) == is_bad(a + b), repr(a + b)
+        assert enc._is_bad(f"plain words {a}{b} more") == is_bad(f"plain words {a}{b} more"), repr(a + b)
+    hot = [c for c in chars if ord(c) < 0x2000][:60]
+    for a, b, c in itertools.product(hot, repeat=3):
+        assert enc._is_bad(a + b + c) == is_bad(a + b + c), repr(a + b + c)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_windowed_is_bad_equals_ftfy(text: str) -> None:
+    assert enc._is_bad(text) == is_bad(text)
+
+
+def _per_line(lines: list[str], cfg: EncodingConfig) -> tuple[list, list]:
+    """fix_encoding without the document-level gates: every line through repair_line and _settle."""
+    from pipeline.clean.whitespace import has_stop_artifacts, is_french
+    from pipeline.models import Edit, Line
+
+    repaired = [enc.repair_line(t, cfg) for t in lines]
+    plan = enc._document_plan(repaired)
+    if plan is not None:
+        fixed_by_ftfy = [t for t, fired in repaired if any(f.startswith("encode:") for f in fired)]
+        known = {c for t in fixed_by_ftfy for c in t if c.isalpha() and not c.isascii()}
+        for i, (text, fired) in enumerate(repaired):
+            fixed = enc._apply_plan(text, plan, known)
+            if fixed is not None:
+                again, more = enc.repair_line(fixed, cfg)
+                repaired[i] = (again, [*fired, f"{enc.DOCUMENT_PLAN}:{plan}", *(m for m in more if m not in fired)])
+    texts_ = [t for t, _ in repaired]
+    spaced = has_stop_artifacts(texts_)
+    french = spaced and is_french(texts_)
+    out, edits = [], []
+    for i, (text, fired) in enumerate(repaired):
+        fixed, fired = enc._settle(text, fired, cfg, french, spaced)
+        if fixed != lines[i]:
+            edits.append(Edit(enc.STAGE, "+".join(fired) or "normalize", i, i + 1, lines[i], fixed))
+        out.append(Line(fixed, i, i + 1))
+    return out, edits
+
+
+LINE_TOKENS = [*TOKENS, " ,", " .", "  ", " ;", "« oui »", "\u00a0", "les", "des", "est", "word", "Word."]
+documents = st.lists(st.lists(st.sampled_from(LINE_TOKENS) | st.text(alphabet=ALPHABET, max_size=5), max_size=8)
+                     .map("".join), min_size=1, max_size=6)
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents, st.booleans())
+def test_document_gates_change_nothing(lines: list[str], html: bool) -> None:
+    from pipeline.models import Line
+
+    cfg = EncodingConfig(unescape_html=html)
+    got = enc.fix_encoding([Line(t, i, i + 1) for i, t in enumerate(lines)], cfg)
+    assert got == _per_line(lines, cfg)

@@ -84,3 +84,16 @@ def test_rules_that_fired_are_named() -> None:
     assert text == "a b,"
     assert rules == ["space-variants", "invisible", "collapse-spaces", "space-before-punct"]
     assert normalize_line_explained("clean line.") == ("clean line.", [])
+
+
+def test_document_level_check_agrees_with_the_line_checks() -> None:
+    from itertools import product
+
+    from pipeline.clean.whitespace import _needs_work, any_needs_work
+
+    pieces = ["", "a", " ", "  ", " ,", ",", " .", ".", " ;", "x ?", "\u00a0", "\u200b", "\x01", "b c"]
+    for a, b, marks in product(pieces, pieces, [False, True]):
+        lines = [a, b, "mid"] if a or b else ["mid"]
+        assert any_needs_work(lines, marks) >= any(_needs_work(t, marks) for t in lines), (lines, marks)
+        if "\x01" not in a + b:  # only a line holding the separator can make it fire needlessly
+            assert any_needs_work(lines, marks) == any(_needs_work(t, marks) for t in lines), (lines, marks)
