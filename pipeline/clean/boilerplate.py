@@ -25,7 +25,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from pipeline.clean.lineclass import ends_like_sentence, is_headline_like, is_prose, word_count
+from pipeline.clean.lineclass import ends_like_sentence, is_prose, word_count
 from pipeline.clean.linefreq import FreqSettings, is_candidate, line_key
 from pipeline.clean.rulematch import RuleMatcher, matcher
 from pipeline.clean.runs import BARRIER, best_prefix, best_suffix
@@ -86,6 +86,7 @@ class _Row:
     long: bool
     rule: BoilerplateRule | None
     recurring: bool
+    headline: bool  # lineclass.is_headline_like with the config's headline_max_words
 
 
 def _score(row: _Row, cfg: BoilerplateConfig) -> float:
@@ -100,7 +101,7 @@ def _score(row: _Row, cfg: BoilerplateConfig) -> float:
         return 1.0  # a truncated teaser ("State lawmakers call JCOPE ... after...") is a list item
     if row.prose:
         return -(1.0 + row.words / 10)
-    if is_headline_like(row.text, cfg.headline_max_words):
+    if row.headline:
         return 1.0
     return 0.5 if ends_like_sentence(row.text) else -1.0
 
@@ -137,8 +138,32 @@ def _title_candidate(lines: Sequence[Line], rows: Sequence[_Row]) -> int | None:
 
 
 # What _rows learns about one line, by its raw text: (stripped text, words, prose, long, rule,
-# recurring); None for a blank line.
-_Facts = tuple[str, int, bool, bool, BoilerplateRule | None, bool] | None
+# recurring, headline); None for a blank line.
+_Facts = tuple[str, int, bool, bool, BoilerplateRule | None, bool, bool] | None
+# The same without `recurring` (which depends on the document's source), kept per process for
+# the config it was computed with: a shard repeats its share bars, trailers and bylines across
+# documents. Cleared when the config changes or it grows past _SHARED_MAX lines.
+_Shape = tuple[str, int, bool, bool, BoilerplateRule | None, bool] | None
+_SHARED: dict[str, _Shape] = {}
+_SHARED_FOR: list[BoilerplateConfig | None] = [None]
+_SHARED_MAX = 200_000
+
+
+def _shapes(cfg: BoilerplateConfig) -> dict[str, _Shape]:
+    if _SHARED_FOR[0] is not cfg or len(_SHARED) > _SHARED_MAX:
+        _SHARED.clear()
+        _SHARED_FOR[0] = cfg
+    return _SHARED
+
+
+def _shape(raw: str, cfg: BoilerplateConfig) -> _Shape:
+    text = raw.strip()
+    if not text:
+        return None
+    n = word_count(text)
+    prose = n >= cfg.prose_long_words or (n >= cfg.prose_min_words and ends_like_sentence(text))
+    return (text, n, prose, n >= cfg.prose_long_words, _strong_first(cfg.rules).first(text),
+            0 < n <= cfg.headline_max_words and not ends_like_sentence(text))
 
 
 def _rows(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[str],
@@ -147,21 +172,20 @@ def _rows(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[s
     next call with the same settings and recurring lines (the rounds of strip_boilerplate on
     one document look at the same lines again)."""
     fs = freq_settings(cfg)
-    rules = _strong_first(cfg.rules)
+    shapes = _shapes(cfg)
     facts = {} if memo is None else memo
     out = []
     for i, ln in enumerate(lines):
         got = facts.get(ln.text, False)
         if got is False:
+            shape = shapes.get(ln.text, False)
+            if shape is False:
+                shape = shapes[ln.text] = _shape(ln.text, cfg)
             got = None
-            text = ln.text.strip()
-            if text:
-                n = word_count(text)
-                got = (text, n,
-                       n >= cfg.prose_long_words or (n >= cfg.prose_min_words and ends_like_sentence(text)),
-                       n >= cfg.prose_long_words,
-                       rules.first(text),
-                       bool(recurring) and is_candidate(text, fs) and line_key(text) in recurring)
+            if shape is not None:
+                text = shape[0]
+                rec = bool(recurring) and is_candidate(text, fs) and line_key(text) in recurring
+                got = (*shape[:5], rec, shape[5])
             facts[ln.text] = got
         if got is not None:
             out.append(_Row(i, *got))
@@ -198,8 +222,7 @@ def _article_paragraph(rows: Sequence[_Row], k: int, gone: dict[int, str]) -> bo
 
 def _list_item(row: _Row, cfg: BoilerplateConfig, min_words: int = 1) -> bool:
     """A headline-like line under a widget heading (another story's title)."""
-    return (not row.prose and row.words >= min_words and not row.text.endswith(":")
-            and is_headline_like(row.text, cfg.headline_max_words))
+    return not row.prose and row.words >= min_words and not row.text.endswith(":") and row.headline
 
 
 # Inside the article a widget heading must head a list of at least this many other stories'
@@ -221,7 +244,7 @@ def _take_block(rows: Sequence[_Row], k: int, rule_id: str, gone: dict[int, str]
     gone.setdefault(k, rule_id)
     for j in range(k + 1, len(rows)):
         nxt = rows[j]
-        if nxt.prose or not is_headline_like(nxt.text, cfg.headline_max_words) or nxt.words < min_words:
+        if nxt.prose or not nxt.headline or nxt.words < min_words:
             break
         gone.setdefault(j, rule_id)
 
