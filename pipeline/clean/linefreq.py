@@ -71,9 +71,11 @@ def is_candidate(text: str, s: FreqSettings) -> bool:
     >>> is_candidate("The council voted on Monday to approve the new budget plan.", FreqSettings())
     False
     """
-    if not any(ch.isalpha() for ch in text):
-        return False
+    # The word count first: it is one C-level split, and it rules out the long paragraphs
+    # that the per-character letter test would otherwise walk through.
     if word_count(text) > s.max_words:
+        return False
+    if not any(ch.isalpha() for ch in text):
         return False
     return not is_prose(text, s.prose_min_words, s.prose_long_words)
 
