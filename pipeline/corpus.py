@@ -24,7 +24,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.config import Config
-from pipeline.io import AtomicWriter, atomic_write, dumps, read_jsonl, safe_relpath
+from pipeline.io import AtomicWriter, FileSet, atomic_write, dumpb, read_jsonl, safe_relpath
 from pipeline.models import DUPLICATE, KEPT, REJECTED, Doc
 from pipeline.report.html import ReportWriter
 from pipeline.report.parquet import ArticleParquetWriter
@@ -71,17 +71,6 @@ def clean_path(out: Path, doc_id: str) -> Path:
     return out / "clean" / safe_relpath(doc_id)
 
 
-def _write_if_changed(path: Path, data: str) -> None:
-    try:
-        if path.read_text(encoding="utf-8") == data:
-            return
-    except (OSError, UnicodeDecodeError):
-        pass
-    # One fsync per article was most of the time to write a large corpus; write_corpus makes
-    # them all durable with one sync before the manifest (the commit marker) is written.
-    atomic_write(path, data, durable=False)
-
-
 def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], cfg: Config,
                  config_path: str, run_key: str, timings: dict[str, float],
                  status: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
@@ -97,7 +86,8 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
     # the corpus (held as lists, these were ~60 MB of text per 10k documents).
     articles = AtomicWriter(out / "articles.jsonl")
     documents = AtomicWriter(out / "documents.jsonl")
-    written: set[Path] = set()
+    written: set[str] = set()  # clean/ files of this run, relative to clean/
+    clean_files, clean_dir = FileSet(), str(out / "clean")
     # Downstream formats (issue 7): both stream to temporary files, renamed into place at the end.
     parquet = ArticleParquetWriter(out / "articles.parquet")
     report = ReportWriter(out / "report.html")
@@ -113,17 +103,20 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
                 rejections[(doc.reason or "").split(":", 1)[0]] += 1
             elif doc.id not in dup:
                 rec = article_record(doc)
-                articles.append(dumps(rec) + "\n")
+                articles.append(dumpb(rec) + b"\n")
                 parquet.add(rec)
-                spans.append(dumps(span_record(doc)) + "\n")
-                path = clean_path(out, doc.id)
-                _write_if_changed(path, (f"{doc.title}\n\n" if doc.title else "") + rec["text"] + "\n")
-                written.add(path)
+                spans.append(dumpb(span_record(doc)) + b"\n")
+                # Left alone when unchanged; written without an fsync each (one fsync per article
+                # was most of the time to write a large corpus): one os.sync() before the manifest.
+                rel = rec["clean_file"].removeprefix("clean/")  # safe_relpath(doc.id)
+                clean_files.write(f"{clean_dir}/{rel}",
+                                  ((f"{doc.title}\n\n" if doc.title else "") + rec["text"] + "\n").encode("utf-8"))
+                written.add(rel)
             flags.update(doc.flags)
             for r in doc.removed:
                 removals.setdefault(r.stage, Counter())[r.rule] += 1
             counts[row["status"]] += 1
-            documents.append(dumps(row) + "\n")
+            documents.append(dumpb(row) + b"\n")
             if reporter is None:
                 report.add(doc, row)
             if len(documents) % 1000 == 0:
@@ -230,15 +223,21 @@ def _kill(pid: int) -> None:
         pass
 
 
-def _remove_stale(folder: Path, keep: set[Path]) -> None:
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    """Remove the .txt files below `folder` whose paths relative to it are not in `keep`, then
+    the folders left empty (deepest first; links are not followed). String paths and os.walk:
+    pathlib's rglob and sorting of Path objects cost ~50 us a file."""
     if not folder.exists():
         return
-    for p in sorted(folder.rglob("*.txt"), reverse=True):
-        if p not in keep:
-            p.unlink()
-    for d in sorted((d for d in folder.rglob("*") if d.is_dir()), reverse=True):
-        if not any(d.iterdir()):
-            d.rmdir()
+    root = str(folder)
+    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+        rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if rel == "." else f"{rel}/"
+        for name in filenames + dirnames:
+            if name.endswith(".txt") and prefix + name not in keep:
+                os.unlink(os.path.join(dirpath, name))
+        if dirpath != root and not os.listdir(dirpath):
+            os.rmdir(dirpath)
 
 
 def _versions() -> dict[str, str]:

@@ -267,7 +267,8 @@ def dumps(obj: Any) -> str:
             json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default))
 
 
-def _dumpb(obj: Any) -> bytes:
+def dumpb(obj: Any) -> bytes:
+    """`dumps(obj)` as UTF-8 bytes, without decoding orjson's output only to encode it again."""
     try:
         return orjson.dumps(obj, default=_default, option=orjson.OPT_SORT_KEYS)
     except TypeError:
@@ -312,8 +313,8 @@ class AtomicWriter:
         self.path = path
         self.count = 0
 
-    def append(self, text: str) -> None:
-        self._fh.write(text.encode("utf-8"))
+    def append(self, text: str | bytes) -> None:
+        self._fh.write(text.encode("utf-8") if isinstance(text, str) else text)
         self.count += 1
 
     def __len__(self) -> int:
@@ -333,8 +334,60 @@ class AtomicWriter:
             pass
 
 
+class FileSet:
+    """Many small files (one per article) written the way `atomic_write(durable=False)` writes
+    one, at a fraction of its cost, and left alone when they already hold the same bytes.
+
+    Per file, atomic_write made the folder, drew a random temporary name (tempfile) and went
+    through pathlib: about as much time as the system calls themselves at 100k files. Here
+    the temporary name is derived from the target (one writer per output folder: the run
+    lock), created exclusively, without following links, with mkstemp's mode (0600), and
+    each folder is made once. The caller makes them all durable with one `os.sync()`.
+    """
+
+    def __init__(self) -> None:
+        self._dirs: set[str] = set()
+        self._suffix = f".{os.getpid()}.tmp"
+
+    def write(self, path: str, data: bytes) -> None:
+        if _holds(path, data):
+            return
+        folder, _, name = path.rpartition("/")
+        if folder not in self._dirs:
+            os.makedirs(folder, exist_ok=True)
+            self._dirs.add(folder)
+        tmp = f"{folder}/.{name[:64]}{self._suffix}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+                         | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except FileExistsError:  # left by a killed run that had this pid: take the slow path
+            atomic_write(Path(path), data, durable=False)
+            return
+        try:
+            with os.fdopen(fd, "wb", buffering=0) as fh:
+                view = memoryview(data)
+                while view:
+                    view = view[fh.write(view):]
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+
+
+def _holds(path: str, data: bytes) -> bool:
+    """The file at `path` holds exactly `data` (False when it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(data) + 1) == data
+    except OSError:
+        return False
+
+
 def write_jsonl(path: Path, rows: Iterable[Any]) -> None:
-    atomic_write(path, b"".join(_dumpb(r) + b"\n" for r in rows))
+    atomic_write(path, b"".join(dumpb(r) + b"\n" for r in rows))
 
 
 def read_jsonl(path: Path) -> Iterator[Any]:

@@ -38,7 +38,7 @@ import xxhash
 from datasketch import MinHashLSH
 
 from pipeline.config import RepeatsConfig
-from pipeline.dedup.shingles import word_hashes, words
+from pipeline.dedup.shingles import unique_inverse, word_hashes, words
 from pipeline.dedup.signatures import signature_matrix
 from pipeline.models import Line, Removal
 
@@ -158,9 +158,7 @@ def _anchor_pairs(toks: list[list[str]], keys: list[str], cfg: RepeatsConfig,
     # The MinHash input is datasketch's usual one, xxh32 of each shingle's UTF-8 text: this
     # index is never stored, and the same hashes give the same candidates as before the
     # matrix path (LSH recall at the threshold's edge depends on the hash function).
-    h32 = xxhash.xxh32_intdigest
-    sets = [np.fromiter({h32(s.encode("utf-8")) for s in _shingles(toks[k], cfg.shingle_words)}, dtype=np.uint64)
-            for k in idx]
+    sets = [np.fromiter(_shingle_hashes32(toks[k], cfg.shingle_words), dtype=np.uint64) for k in idx]
     sigs = signature_matrix(sets, cfg.num_perm)
     bands, rows = lsh_params(cfg.threshold, cfg.num_perm)
     # MinHash LSH as datasketch's MinHashLSH does it (a candidate shares all `rows` values of
@@ -198,7 +196,7 @@ def _possible_pairs(lengths: list[int], hashes: list[np.ndarray], cfg: RepeatsCo
     None when the matrix would be too large (every pair is then possible).
     """
     flat = np.concatenate(hashes)
-    vocab, inverse = np.unique(flat, return_inverse=True)
+    vocab, inverse = unique_inverse(flat)
     m = len(lengths)
     if m * len(vocab) > _MAX_BOUND_CELLS:
         return None
@@ -212,6 +210,19 @@ def _possible_pairs(lengths: list[int], hashes: list[np.ndarray], cfg: RepeatsCo
     contained = np.where(short >= cfg.min_containment_words, max(_CONTAINED, cfg.similarity) * short, np.inf)
     # A small tolerance for float rounding only ever admits a pair to the exact check.
     return np.triu(shared + 1e-6 >= np.minimum(need, contained), k=1)
+
+
+def _shingle_hashes32(ws: list[str], k: int) -> set[int]:
+    """xxh32 of each of `_shingles(ws, k)`'s UTF-8 text, without building that set of strings
+    first (equal shingles hash equally, so the set of hashes is the same).
+
+    >>> _shingle_hashes32(["a", "b", "c"], 2) == {xxhash.xxh32_intdigest(s.encode()) for s in ("a b", "b c")}
+    True
+    """
+    h32 = xxhash.xxh32_intdigest
+    if len(ws) <= k:
+        return {h32(" ".join(ws).encode("utf-8"))} if ws else set()
+    return {h32(" ".join(ws[i : i + k]).encode("utf-8")) for i in range(len(ws) - k + 1)}
 
 
 def _shingles(ws: list[str], k: int) -> set[str]:
@@ -293,7 +304,8 @@ def find_copies(paras: list[str], cfg: RepeatsConfig,
     n = len(paras)
     # Every word of the article hashed in one call, then cut per paragraph.
     flat = word_hashes([w for t in toks for w in t])
-    hashes = np.split(flat, np.cumsum([len(t) for t in toks[:-1]])) if toks else []
+    ends = np.cumsum([len(t) for t in toks]).tolist()
+    hashes = [flat[e - len(t):e] for t, e in zip(toks, ends, strict=True)]  # np.split's pieces, cheaper
     anchors = _anchor_pairs(toks, keys, cfg, hashes)
     runs = _runs(toks, keys, anchors, cfg)
     # Paragraphs that closely match two or more earlier ones: a recurring item of the

@@ -23,7 +23,49 @@ def words(text: str) -> list[str]:
     >>> words("“Ankara’s” deal — AGREED.")
     ['ankara', 's', 'deal', 'agreed']
     """
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return _split_words(unicodedata.normalize("NFKC", text).casefold())
+
+
+# ASCII characters that are not word characters (not alphanumeric, not "_"), as spaces: applied
+# to UTF-8 bytes, which leaves every other character's bytes alone.
+_ASCII_GAPS = bytes(b if chr(b).isalnum() or b == 0x5F else 0x20 for b in range(128)) + bytes(range(128, 256))
+# Characters beyond ASCII that are not word characters: the punctuation news text uses in
+# nearly every article (quotes, dashes, ellipsis), then what a good share of the rest holds
+# (the fraction slash NFKC makes of "½", currency, marks, soft hyphens).
+_WIDE_GAPS = ("\u2019", "\u201c", "\u201d", "\u2018", "\u2014", "\u2013", "\u2026")
+_RARE_GAPS = ("\u00ab", "\u00bb", "\u2022", "\u00b7", "\u2044", "\u00a3", "\u20ac", "\u00a9", "\u00ae",
+              "\u00ad", "\u00b0", "\u2032", "\u2033", "\u00a7", "\u00b6", "\u2020", "\u2021", "\u201e",
+              "\u201a", "\u2039", "\u203a", "\u00bf", "\u00a1", "\u2012", "\u2015", "\u2212")
+
+
+def _split_words(text: str) -> list[str]:
+    """`_WORD.findall(text)`, faster: gaps become spaces in C (bytes.translate, str.replace),
+    then str.split. A character that is not a word character can always become a space
+    without changing the matches, and a piece between spaces made only of word characters
+    (alphanumerics and "_", what \\w is) is exactly one match; only pieces holding anything
+    else go through the regex, which never finds a match across a space.
+
+    >>> _split_words("it’s a “test”—of 3.5% t_x, ünïcode, кириллица… _ok_ ½ £5 «x»")
+    ['it', 's', 'a', 'test', 'of', '3', '5', 't_x', 'ünïcode', 'кириллица', '_ok_', '½', '5', 'x']
+    """
+    text = text.encode("utf-8", "surrogatepass").translate(_ASCII_GAPS).decode("utf-8", "surrogatepass")
+    if text.isascii():  # only word characters and spaces are left
+        return text.split()
+    for gaps in (_WIDE_GAPS, _RARE_GAPS):
+        for gap in gaps:
+            if gap in text:
+                text = text.replace(gap, " ")
+        pieces = text.split()
+        # "_" is a word character that is not alphanumeric: as "0" it passes the test.
+        if "".join(pieces).replace("_", "0").isalnum() or not pieces:
+            return pieces
+    out: list[str] = []
+    for piece in pieces:
+        if piece.replace("_", "0").isalnum():
+            out.append(piece)
+        else:
+            out.extend(_WORD.findall(piece))
+    return out
 
 
 def shingles(text: str, k: int) -> set[str]:
@@ -104,3 +146,35 @@ def shingle_hashes(wh: np.ndarray, k: int) -> np.ndarray:
         h *= _POLY
         h += wh[j : n - k + 1 + j]
     return _fmix64(h + np.uint64(k))
+
+
+def sorted_unique(h: np.ndarray) -> np.ndarray:
+    """`np.unique(h)` of a 1-d array: sort, then keep each value's first occurrence. numpy's
+    own (hash table, then sort) costs ~45 us for an article's ~800 shingles; this ~6 us.
+
+    >>> sorted_unique(np.array([3, 1, 3, 2], dtype=np.uint64)).tolist()
+    [1, 2, 3]
+    """
+    s = np.sort(h)
+    if len(s) < 2:
+        return s
+    first = np.empty(len(s), dtype=bool)
+    first[0] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    return s[first]
+
+
+def unique_inverse(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(h, return_inverse=True)` of a 1-d array, by one argsort (see sorted_unique).
+
+    >>> [x.tolist() for x in unique_inverse(np.array([30, 10, 30, 20], dtype=np.uint64))]
+    [[10, 20, 30], [2, 0, 2, 1]]
+    """
+    order = np.argsort(h)
+    s = h[order]
+    first = np.empty(len(s), dtype=bool)
+    first[:1] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    inverse = np.empty(len(h), dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return s[first], inverse

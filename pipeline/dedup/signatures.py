@@ -30,8 +30,9 @@ HASH_SCHEME = f"{SHINGLE_HASH}-low32"
 MINHASH_SCHEME = "affine32"
 _EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's initial value: the signature of an empty set
 _F1, _F2 = np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35)
-# Rows of shingles x permutations computed at once: bounds the temporary array (~8 MB at 128).
-_CHUNK = 16384
+# Rows of shingles x permutations computed at once: bounds the temporary array (~4 MB at 128;
+# measured ~10% faster than 8 MB, which no longer fits the cache).
+_CHUNK = 8192
 
 
 def scheme(num_perm: int, seed: int) -> dict[str, object]:
@@ -78,8 +79,10 @@ def signature_matrix(sets: list[np.ndarray], num_perm: int, seed: int = 1) -> np
             stop += 1
         group = rows[start:stop]
         hv = _fmix32(np.concatenate([sets[i] for i in group]).astype(np.uint32))
-        # Permutations x shingles, so each minimum runs over contiguous memory.
-        phv = a[:, None] * hv[None, :] + b[:, None]
+        # Permutations x shingles, so each minimum runs over contiguous memory; the addition
+        # in place, so the group's matrix is allocated once.
+        phv = np.multiply.outer(a, hv)
+        phv += b[:, None]
         offsets = np.cumsum([0] + [len(sets[i]) for i in group[:-1]])
         out[group] = np.minimum.reduceat(phv, offsets, axis=1).T
         start = stop

@@ -8,7 +8,7 @@ import numpy as np
 
 from pipeline.config import DedupConfig
 from pipeline.dedup.clusters import DocSketch
-from pipeline.dedup.shingles import shingle_hashes, word_hashes, words
+from pipeline.dedup.shingles import shingle_hashes, sorted_unique, word_hashes, words
 from pipeline.dedup.signatures import signature_matrix
 from pipeline.models import KEPT, Doc
 
@@ -29,7 +29,7 @@ def _digest(ws: list[str]) -> str:
 def shingle_set(ws: list[str], k: int) -> np.ndarray:
     """Sorted unique 64-bit hashes of a text's word k-shingles: its shingle set for exact
     comparison, at a fraction of the memory of the strings, and the MinHash input."""
-    return np.unique(shingle_hashes(word_hashes(ws), k))
+    return sorted_unique(shingle_hashes(word_hashes(ws), k))
 
 
 def sketch_docs(docs: list[Doc], cfg: DedupConfig) -> list[DocSketch]:

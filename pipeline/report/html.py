@@ -23,6 +23,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from pipeline.models import Doc
 from pipeline.report.segments import build_view, reason_label
 
@@ -48,6 +50,40 @@ def doc_detail(doc: Doc, row: dict[str, Any]) -> dict[str, Any]:
     detail["flags"] = sorted(doc.flags)
     detail["segments"] = build_view(paragraphs, doc.removed, doc.edits, doc.title, doc.title_span)
     return detail
+
+
+def detail_literal(detail: dict[str, Any], doc: Doc, row: dict[str, Any]) -> bytes:
+    """`detail` as JSON inside a JSON string literal, script-safe: the bytes of
+    `_script_json(json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":")))`.
+
+    orjson writes the same text as that (same escapes, keys sorted by code point) at a tenth
+    of the cost, except for a float whose shortest form it spells differently (1e-05 is
+    0.00001 to orjson, NaN is null) and for what it refuses (lone surrogates, ints past 64
+    bits, keys that are not strings): those take the stdlib path. Floats can only come from
+    the document's row (similarity) and its removals' details, so only those are checked.
+    """
+    if _floats_agree(row.get("similarity")) and all(_floats_agree(r.detail) for r in doc.removed if r.detail):
+        try:
+            inner = orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+            return orjson.dumps(inner).replace(b"<", b"\\u003c")
+        except TypeError:
+            pass
+    return _script_json(json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))).encode("utf-8")
+
+
+def _floats_agree(obj: Any) -> bool:
+    """Every float in `obj` is written by orjson as json.dumps writes it (float.__repr__).
+
+    >>> _floats_agree({"a": [0.5, 1e16, {"b": 0.0001}]}), _floats_agree([1e-05]), _floats_agree(float("nan"))
+    (True, False, False)
+    """
+    if isinstance(obj, float):
+        return orjson.dumps(obj) == float.__repr__(obj).encode()
+    if isinstance(obj, dict):
+        return all(_floats_agree(v) for v in obj.values())
+    if isinstance(obj, list | tuple):
+        return all(_floats_agree(v) for v in obj)
+    return True
 
 
 def bar_chart(items: list[tuple[str, int, str]], width: int = 520) -> str:
@@ -110,7 +146,7 @@ class ReportWriter:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, self._tmp_docs = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.docs.", suffix=".tmp")
-        self._docs = os.fdopen(fd, "w", encoding="utf-8")
+        self._docs = os.fdopen(fd, "wb", buffering=1 << 20)
         self._rows: list[list[Any]] = []
         self._rules: dict[str, int] = {}
         self._clusters: dict[str, list[str]] = {}
@@ -128,9 +164,9 @@ class ReportWriter:
         if row.get("duplicate_of"):
             self._clusters.setdefault(row["duplicate_of"], []).append(doc.id)
         # Each detail is a JSON string literal holding JSON, so the page can defer parsing it.
-        sep = "," if len(self._rows) > 1 else ""
-        inner = json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        self._docs.write(sep + _script_json(inner))
+        if len(self._rows) > 1:
+            self._docs.write(b",")
+        self._docs.write(detail_literal(detail, doc, row))
 
     def state(self) -> tuple[Any, ...]:
         """What `add` collected besides the document part already written (see corpus.py,

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from difflib import Match, SequenceMatcher
 from typing import Any
 
+import numpy as np
+
 from pipeline.models import Edit, Removal
 
 Segment = dict[str, Any]
@@ -26,6 +28,9 @@ Segment = dict[str, Any]
 # Kinds sort title first, then kept text, then removals when spans start at the same offset
 # (only possible for zero-width spans); the order is fixed so output bytes are stable.
 _KIND_ORDER = {"t": 0, "p": 1, "r": 2}
+# The shortest `a` worth building _FastMatcher's pair table for (measured: below it the
+# table costs more than the str.find calls it saves).
+_GRAM_MIN = 48
 
 
 def char_diff(before: str, after: str) -> list[list[str]]:
@@ -69,6 +74,40 @@ class _FastMatcher(SequenceMatcher):
         # The character table is only read by find_longest_match (replaced below) and by
         # ratio helpers this module does not call; building it was a cost of its own.
         self.b2j, self.bjunk, self.bpopular = {}, set(), set()
+        self._reach_table: list[int] | None = None  # _reach(), built on first use
+
+    def set_seq1(self, a: Any) -> None:
+        super().set_seq1(a)
+        self._reach_table = None
+
+    def _reach(self) -> list[int]:
+        """For each position i of `a`, a bound on the length of any block of `a` starting at
+        i that also occurs in `b` (never below 1, so it never rules out a single character).
+
+        A block of length L >= 2 starting at i holds the character pairs starting at
+        i..i+L-2, so all of them occur in b: the first pair from i on that occurs nowhere in
+        b, at m, bounds L by m - i + 1. The scan below skips every i whose bound does not
+        beat the best block so far instead of asking `str.find` there, so the answers stay
+        exactly the same while the stretch before each repair (a repair leaves pairs that
+        occur nowhere in the other line: "â€", " .", "&a"), or a whole line whose repair left
+        almost no pairs in common (mojibake of Cyrillic text), costs a list lookup per
+        position. Pairs are compared as exact numbers (21 bits per code point); longer
+        grams (hashed 6-grams, exact 3-grams) were measured too: tighter bounds, but their
+        tables cost more than they saved.
+        """
+        a, b = self.a, self.b
+        n = len(a)
+        if n < _GRAM_MIN or len(b) < 2:
+            return [n - i for i in range(n)]  # too short to pay for the table: the trivial bound
+        ca = np.frombuffer(a.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        cb = np.frombuffer(b.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        pa = (ca[:-1] << 21) | ca[1:]
+        pb = np.sort((cb[:-1] << 21) | cb[1:])
+        pos = np.arange(n, dtype=np.int64)
+        miss = np.where(pb[np.minimum(np.searchsorted(pb, pa), len(pb) - 1)] == pa, n, pos[:-1])
+        reach = n - pos  # the last character: a block of one at most
+        reach[:-1] = np.minimum(reach[:-1], np.minimum.accumulate(miss[::-1])[::-1] - pos[:-1] + 1)
+        return reach.tolist()
 
     def find_longest_match(self, alo: int = 0, ahi: int | None = None, blo: int = 0,
                            bhi: int | None = None) -> Match:
@@ -78,14 +117,19 @@ class _FastMatcher(SequenceMatcher):
         best, besti = 0, alo
         find = b.find
         longest = min(ahi - alo, bhi - blo)
+        reach = self._reach_table
+        if reach is None:
+            reach = self._reach_table = self._reach()
         for i in range(alo, ahi):
             if i + best >= ahi or best >= longest:
                 break  # no longer block can start here or later
+            if reach[i] <= best:
+                continue
             if find(a[i:i + best + 1], blo, bhi) < 0:
                 continue
             # A longer block starts at i: its length, by galloping then bisecting (a block's
             # prefixes occur wherever it does, so "occurs" is monotone in the length).
-            ok, step, top = best + 1, 1, min(ahi - i, longest)
+            ok, step, top = best + 1, 1, min(ahi - i, longest, reach[i])
             while ok < top:
                 probe = min(ok + step, top)
                 if find(a[i:i + probe], blo, bhi) < 0:

@@ -56,3 +56,45 @@ def test_same_opcodes_as_difflib_on_long_repetitive_lines(seed: int) -> None:
             b[k:k + rnd.randint(0, 3)] = rnd.choice(["", "x", "ab", " c "])
         b = "".join(b)
         assert _FastMatcher(None, a, b, autojunk=False).get_opcodes() == _difflib(a, b), (a, b)
+
+
+def _mojibake(text: str) -> str:
+    return text.encode("utf-8").decode("cp1252", errors="replace")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_same_opcodes_as_difflib_on_long_repaired_lines(seed: int) -> None:
+    # Lines long enough for the matcher's character-pair table (_GRAM_MIN): Latin text with a
+    # few repaired spots, Cyrillic text whose mojibake shares almost no pairs with its repair,
+    # whitespace and entity repairs, and lines that share nothing at all.
+    rnd = random.Random(200 + seed)
+    vocab = ["the", "council", "said", "budget", "it’s", "“quoted”", "café", "—", "déjà", "vu", "&amp;", "x",
+             "кириллица", "город", "2024", ",", "."]
+    for _ in range(80):
+        after = " ".join(rnd.choice(vocab) for _ in range(rnd.randint(10, 90)))
+        kind = rnd.randrange(5)
+        if kind == 0:
+            before = _mojibake(after)
+        elif kind == 1:  # a few spots only, the rest left alone
+            parts = after.split(" ")
+            before = " ".join(_mojibake(p) if rnd.random() < 0.15 else p for p in parts)
+        elif kind == 2:
+            before = after.replace(",", " ,").replace(" ", "\u00a0", rnd.randint(0, 3))
+        elif kind == 3:
+            before = after.replace("&", "&amp;")
+        else:
+            before = "".join(rnd.choice("xyz\u00e9") for _ in range(rnd.randint(48, 200)))
+        for a, b in ((before, after), (after, before)):
+            assert _FastMatcher(None, a, b, autojunk=False).get_opcodes() == _difflib(a, b), (a, b)
+
+
+def test_pair_bound_never_cuts_a_real_block() -> None:
+    # The bound is what the scan trusts: it must be at least the longest block starting there.
+    rnd = random.Random(7)
+    for _ in range(200):
+        a = "".join(rnd.choice("ab cé") for _ in range(rnd.randint(48, 120)))
+        b = "".join(rnd.choice("ab cé") for _ in range(rnd.randint(2, 120)))
+        reach = _FastMatcher(None, a, b, autojunk=False)._reach()
+        for i in range(len(a)):
+            longest = max((n for n in range(1, len(a) - i + 1) if a[i:i + n] in b), default=0)
+            assert reach[i] >= max(longest, 1), (a, b, i)
