@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from pipeline.clean.lineclass import ends_like_sentence, is_prose, word_count
-from pipeline.clean.linefreq import FreqSettings, is_candidate, line_key
+from pipeline.clean.linefreq import FreqSettings, line_key
 from pipeline.clean.rulematch import RuleMatcher, matcher
 from pipeline.clean.runs import BARRIER, best_prefix, best_suffix
 from pipeline.config import BoilerplateConfig, BoilerplateRule
@@ -143,8 +143,10 @@ _Facts = tuple[str, int, bool, bool, BoilerplateRule | None, bool, bool] | None
 # The same without `recurring` (which depends on the document's source), kept per process for
 # the config it was computed with: a shard repeats its share bars, trailers and bylines across
 # documents. Cleared when the config changes or it grows past _SHARED_MAX lines.
-_Shape = tuple[str, int, bool, bool, BoilerplateRule | None, bool] | None
+# The last element says whether the line is a recurring-line candidate (linefreq.is_candidate).
+_Shape = tuple[str, int, bool, bool, BoilerplateRule | None, bool, bool] | None
 _SHARED: dict[str, _Shape] = {}
+_KEYS: dict[str, str] = {}  # candidate line text -> linefreq.line_key, same lifetime
 _SHARED_FOR: list[BoilerplateConfig | None] = [None]
 _SHARED_MAX = 200_000
 
@@ -152,6 +154,7 @@ _SHARED_MAX = 200_000
 def _shapes(cfg: BoilerplateConfig) -> dict[str, _Shape]:
     if _SHARED_FOR[0] is not cfg or len(_SHARED) > _SHARED_MAX:
         _SHARED.clear()
+        _KEYS.clear()
         _SHARED_FOR[0] = cfg
     return _SHARED
 
@@ -162,8 +165,18 @@ def _shape(raw: str, cfg: BoilerplateConfig) -> _Shape:
         return None
     n = word_count(text)
     prose = n >= cfg.prose_long_words or (n >= cfg.prose_min_words and ends_like_sentence(text))
+    # is_candidate(text, freq_settings(cfg)) from what is known already: the same word count
+    # and prose test (freq_settings carries this config's thresholds).
+    candidate = n <= cfg.recurring_max_words and not prose and any(ch.isalpha() for ch in text)
     return (text, n, prose, n >= cfg.prose_long_words, _strong_first(cfg.rules).first(text),
-            0 < n <= cfg.headline_max_words and not ends_like_sentence(text))
+            0 < n <= cfg.headline_max_words and not ends_like_sentence(text), candidate)
+
+
+def _recurs(text: str, recurring: Collection[str]) -> bool:
+    key = _KEYS.get(text)
+    if key is None:
+        key = _KEYS[text] = line_key(text)
+    return key in recurring
 
 
 def _rows(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[str],
@@ -171,7 +184,6 @@ def _rows(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[s
     """One _Row per non-blank line. `memo` carries what was learnt about each line text to the
     next call with the same settings and recurring lines (the rounds of strip_boilerplate on
     one document look at the same lines again)."""
-    fs = freq_settings(cfg)
     shapes = _shapes(cfg)
     facts = {} if memo is None else memo
     out = []
@@ -183,9 +195,7 @@ def _rows(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[s
                 shape = shapes[ln.text] = _shape(ln.text, cfg)
             got = None
             if shape is not None:
-                text = shape[0]
-                rec = bool(recurring) and is_candidate(text, fs) and line_key(text) in recurring
-                got = (*shape[:5], rec, shape[5])
+                got = (*shape[:5], bool(recurring) and shape[6] and _recurs(shape[0], recurring), shape[5])
             facts[ln.text] = got
         if got is not None:
             out.append(_Row(i, *got))
