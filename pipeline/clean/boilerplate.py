@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -270,13 +270,17 @@ def _article_resumes(k: int, cut_heads: Sequence[int], paragraphs_before: Sequen
     return at < len(cut_heads) and paragraphs_before[cut_heads[at]] > paragraphs_before[k + 1]
 
 
-def _in_trailing_part(rows: Sequence[_Row], rank: int, cfg: BoilerplateConfig) -> bool:
-    """By line count or by prose: most of the article lies before this point."""
-    if rank >= int(len(rows) * (1.0 - cfg.trailing_share)):
-        return True
-    prose = [len(r.text) for r in rows if r.prose and r.rule is None]
-    before = sum(len(r.text) for r in rows[:rank] if r.prose and r.rule is None)
-    return bool(prose) and before >= (1.0 - cfg.trailing_share) * sum(prose)
+def _trailing_part(rows: Sequence[_Row], cfg: BoilerplateConfig) -> Callable[[int], bool]:
+    """The test "is rank k in the trailing part": by line count or by prose, most of the
+    article lies before it. Prose characters are summed once per document (prefix sums)."""
+    by_count = int(len(rows) * (1.0 - cfg.trailing_share))
+    before = list(accumulate((len(r.text) if r.prose and r.rule is None else 0 for r in rows), initial=0))
+    total = before[-1]
+    need = (1.0 - cfg.trailing_share) * total
+
+    def trailing(rank: int) -> bool:
+        return rank >= by_count or (total > 0 and before[rank] >= need)
+    return trailing
 
 
 def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
@@ -298,6 +302,7 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
     # Weak rules only name candidates (see _corroborate); a weak cut (a copyright notice) ends
     # the article: what follows it is cut, the notice itself stays a candidate.
     cut_at: tuple[int, str] | None = None
+    in_trailing = _trailing_part(rows, cfg)
     protected = _title_candidate(lines, rows)
     lead_limit = min(first_prose, cfg.lead_max_lines)
     cut_heads = [k for k, r in enumerate(rows) if r.rule is not None and r.rule.scope == "cut"
@@ -309,7 +314,7 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
         rule = r.rule
         if rule is None:
             continue
-        trailing = _in_trailing_part(rows, k, cfg)
+        trailing = in_trailing(k)
         strong = rule.strength == "strong"
         if rule.where == "trailing" and not trailing:
             # Above the first paragraph, a trailer or comment label is the site's menu or the
@@ -354,7 +359,7 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
     # NBC Latino on Facebook", "Main image credit: Getty"): only junk before it could make it
     # junk. A paragraph with removed junk right above it is itself inside the page's trailer.
     ends_article.update(k for k in weak if k > 1 and _article_paragraph(rows, k - 1, gone)
-                        and k - 2 not in gone and _in_trailing_part(rows, k, cfg))
+                        and k - 2 not in gone and in_trailing(k))
     _corroborate(weak, gone, ends_article, lead_end)
 
     # A line some rule already took is furniture whatever its length: a long newsletter or
