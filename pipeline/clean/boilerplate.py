@@ -87,6 +87,7 @@ class _Row:
     rule: BoilerplateRule | None
     recurring: bool
     headline: bool  # lineclass.is_headline_like with the config's headline_max_words
+    alpha: bool  # has a letter in any script
 
 
 def _score(row: _Row, cfg: BoilerplateConfig) -> float:
@@ -95,7 +96,7 @@ def _score(row: _Row, cfg: BoilerplateConfig) -> float:
         return BARRIER  # structure never removes a long paragraph
     if (row.rule is not None and row.rule.strength == "strong") or row.recurring:
         return 2.0
-    if not any(ch.isalpha() for ch in row.text):
+    if not row.alpha:
         return 0.5  # counters and list numbers: junk-neutral, never evidence on their own
     if row.text.endswith(("...", "…")):
         return 1.0  # a truncated teaser ("State lawmakers call JCOPE ... after...") is a list item
@@ -138,13 +139,14 @@ def _title_candidate(lines: Sequence[Line], rows: Sequence[_Row]) -> int | None:
 
 
 # What _rows learns about one line, by its raw text: (stripped text, words, prose, long, rule,
-# recurring, headline); None for a blank line.
-_Facts = tuple[str, int, bool, bool, BoilerplateRule | None, bool, bool] | None
+# recurring, headline, alpha); None for a blank line.
+_Facts = tuple[str, int, bool, bool, BoilerplateRule | None, bool, bool, bool] | None
 # The same without `recurring` (which depends on the document's source), kept per process for
 # the config it was computed with: a shard repeats its share bars, trailers and bylines across
 # documents. Cleared when the config changes or it grows past _SHARED_MAX lines.
-# The last element says whether the line is a recurring-line candidate (linefreq.is_candidate).
-_Shape = tuple[str, int, bool, bool, BoilerplateRule | None, bool, bool] | None
+# After the headline test: whether the line is a recurring-line candidate (linefreq.is_candidate)
+# and whether it has a letter.
+_Shape = tuple[str, int, bool, bool, BoilerplateRule | None, bool, bool, bool] | None
 _SHARED: dict[str, _Shape] = {}
 _KEYS: dict[str, str] = {}  # candidate line text -> linefreq.line_key, same lifetime
 _SHARED_FOR: list[BoilerplateConfig | None] = [None]
@@ -167,9 +169,10 @@ def _shape(raw: str, cfg: BoilerplateConfig) -> _Shape:
     prose = n >= cfg.prose_long_words or (n >= cfg.prose_min_words and ends_like_sentence(text))
     # is_candidate(text, freq_settings(cfg)) from what is known already: the same word count
     # and prose test (freq_settings carries this config's thresholds).
-    candidate = n <= cfg.recurring_max_words and not prose and any(ch.isalpha() for ch in text)
+    alpha = any(ch.isalpha() for ch in text)
+    candidate = n <= cfg.recurring_max_words and not prose and alpha
     return (text, n, prose, n >= cfg.prose_long_words, _strong_first(cfg.rules).first(text),
-            0 < n <= cfg.headline_max_words and not ends_like_sentence(text), candidate)
+            0 < n <= cfg.headline_max_words and not ends_like_sentence(text), candidate, alpha)
 
 
 def _recurs(text: str, recurring: Collection[str]) -> bool:
@@ -195,7 +198,7 @@ def _rows(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[s
                 shape = shapes[ln.text] = _shape(ln.text, cfg)
             got = None
             if shape is not None:
-                got = (*shape[:5], bool(recurring) and shape[6] and _recurs(shape[0], recurring), shape[5])
+                got = (*shape[:5], bool(recurring) and shape[6] and _recurs(shape[0], recurring), shape[5], shape[7])
             facts[ln.text] = got
         if got is not None:
             out.append(_Row(i, *got))
