@@ -19,6 +19,7 @@ import stat
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -284,13 +285,20 @@ def atomic_write(path: Path, data: str | bytes, durable: bool = True) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")
-    try:
+    with _removed_on_error(tmp):
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
+
+
+@contextmanager
+def _removed_on_error(tmp: str | Path) -> Iterator[None]:
+    """Delete the temporary file `tmp` when the block fails, then let the error through."""
+    try:
+        yield
     except BaseException:
         try:
             os.unlink(tmp)
@@ -363,18 +371,12 @@ class FileSet:
         except FileExistsError:  # left by a killed run that had this pid: take the slow path
             atomic_write(Path(path), data, durable=False)
             return
-        try:
+        with _removed_on_error(tmp):
             with os.fdopen(fd, "wb", buffering=0) as fh:
                 view = memoryview(data)
                 while view:
                     view = view[fh.write(view):]
             os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
 
 
 def _holds(path: str, data: bytes) -> bool:
