@@ -25,7 +25,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from pipeline.clean.lineclass import ends_like_sentence, is_prose, word_count
+from pipeline.clean.lineclass import ends_like_sentence, is_headline_like, is_prose, word_count
 from pipeline.clean.linefreq import FreqSettings, line_key
 from pipeline.clean.rulematch import RuleMatcher, matcher
 from pipeline.clean.runs import BARRIER, best_prefix, best_suffix
@@ -166,13 +166,13 @@ def _shape(raw: str, cfg: BoilerplateConfig) -> _Shape:
     if not text:
         return None
     n = word_count(text)
-    prose = n >= cfg.prose_long_words or (n >= cfg.prose_min_words and ends_like_sentence(text))
+    prose = is_prose(text, cfg.prose_min_words, cfg.prose_long_words, n)
     # is_candidate(text, freq_settings(cfg)) from what is known already: the same word count
     # and prose test (freq_settings carries this config's thresholds).
     alpha = any(ch.isalpha() for ch in text)
     candidate = n <= cfg.recurring_max_words and not prose and alpha
     return (text, n, prose, n >= cfg.prose_long_words, _strong_first(cfg.rules).first(text),
-            0 < n <= cfg.headline_max_words and not ends_like_sentence(text), candidate, alpha)
+            is_headline_like(text, cfg.headline_max_words, n), candidate, alpha)
 
 
 def _recurs(text: str, recurring: Collection[str]) -> bool:
@@ -233,7 +233,7 @@ def _article_paragraph(rows: Sequence[_Row], k: int, gone: dict[int, str]) -> bo
     return r.prose and r.rule is None and k not in gone
 
 
-def _list_item(row: _Row, cfg: BoilerplateConfig, min_words: int = 1) -> bool:
+def _list_item(row: _Row, min_words: int = 1) -> bool:
     """A headline-like line under a widget heading (another story's title)."""
     return not row.prose and row.words >= min_words and not row.text.endswith(":") and row.headline
 
@@ -245,14 +245,13 @@ _BODY_LIST_ITEMS = 2
 _BODY_ITEM_WORDS = 4
 
 
-def _heads_list(rows: Sequence[_Row], k: int, cfg: BoilerplateConfig) -> bool:
+def _heads_list(rows: Sequence[_Row], k: int) -> bool:
     """Whether heading `k` stands on a list of other stories' headlines."""
     items = rows[k + 1:k + 1 + _BODY_LIST_ITEMS]
-    return len(items) == _BODY_LIST_ITEMS and all(_list_item(r, cfg, _BODY_ITEM_WORDS) for r in items)
+    return len(items) == _BODY_LIST_ITEMS and all(_list_item(r, _BODY_ITEM_WORDS) for r in items)
 
 
-def _take_block(rows: Sequence[_Row], k: int, rule_id: str, gone: dict[int, str], cfg: BoilerplateConfig,
-                min_words: int = 1) -> None:
+def _take_block(rows: Sequence[_Row], k: int, rule_id: str, gone: dict[int, str], min_words: int = 1) -> None:
     """Take heading `k` and the headline-like lines right under it, up to the first prose."""
     gone.setdefault(k, rule_id)
     for j in range(k + 1, len(rows)):
@@ -326,8 +325,8 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
             # paragraphs): take the heading and its list, never the prose after it.
             if strong and k < lead_limit and rows[k].idx != protected:
                 gone.setdefault(k, rule.rule_id)
-            elif strong and rule.scope == "cut" and _heads_list(rows, k, cfg):
-                _take_block(rows, k, rule.rule_id, gone, cfg, _BODY_ITEM_WORDS)
+            elif strong and rule.scope == "cut" and _heads_list(rows, k):
+                _take_block(rows, k, rule.rule_id, gone, _BODY_ITEM_WORDS)
             continue
         if (rule.where == "lead" or rule.scope == "lead") and k >= first_prose:
             continue
@@ -343,8 +342,8 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
             continue
         elif rule.scope in ("cut", "block"):
             gone.setdefault(k, rule.rule_id)
-            if _heads_list(rows, k, cfg):
-                _take_block(rows, k, rule.rule_id, gone, cfg)
+            if _heads_list(rows, k):
+                _take_block(rows, k, rule.rule_id, gone)
         else:
             gone.setdefault(k, rule.rule_id)
     if cut_at is not None:

@@ -51,7 +51,7 @@ def ends_like_sentence(text: str) -> bool:
     return bool(end) and end[-1] in _FINAL
 
 
-def is_prose(text: str, min_words: int, long_words: int) -> bool:
+def is_prose(text: str, min_words: int, long_words: int, words: int | None = None) -> bool:
     """Reads as article prose: a sentence of some length, or simply long.
 
     >>> is_prose("The deal was approved on Friday by the full board.", 8, 30)
@@ -61,11 +61,11 @@ def is_prose(text: str, min_words: int, long_words: int) -> bool:
     >>> is_prose("Thanks for signing up!", 8, 30)
     False
     """
-    n = word_count(text)
+    n = word_count(text) if words is None else words  # a caller may have counted already
     return n >= long_words or (n >= min_words and ends_like_sentence(text))
 
 
-def is_headline_like(text: str, max_words: int) -> bool:
+def is_headline_like(text: str, max_words: int, words: int | None = None) -> bool:
     """Short and not ending like a sentence: a headline, label, name, date or menu item.
 
     >>> is_headline_like("Beware the Gift Card Scam", 20)
@@ -73,7 +73,7 @@ def is_headline_like(text: str, max_words: int) -> bool:
     >>> is_headline_like("It was a good day.", 20)
     False
     """
-    n = word_count(text)
+    n = word_count(text) if words is None else words  # a caller may have counted already
     return 0 < n <= max_words and not ends_like_sentence(text.rstrip())
 
 

@@ -73,11 +73,12 @@ def is_candidate(text: str, s: FreqSettings) -> bool:
     """
     # The word count first: it is one C-level split, and it rules out the long paragraphs
     # that the per-character letter test would otherwise walk through.
-    if word_count(text) > s.max_words:
+    n = word_count(text)
+    if n > s.max_words:
         return False
     if not any(ch.isalpha() for ch in text):
         return False
-    return not is_prose(text, s.prose_min_words, s.prose_long_words)
+    return not is_prose(text, s.prose_min_words, s.prose_long_words, n)
 
 
 def story_anchor(lines: Iterable[Line]) -> str:
