@@ -98,7 +98,9 @@ INLINE = {
                 "Created with Sketch.", "Fill 2 Copy 11", "image/svg+xml", "dp3_1_en", "191119052250266",
                 "The road to retiring early isn't easy.Kathrin Ziegler/Getty",
                 "The WeWork logo is displayed outside of a co-working space in New York.Reuters",
-                "Home Depot stock fell after the earnings report. Photograph by Robyn Beck/AFP/Getty Images"],
+                "Home Depot stock fell after the earnings report. Photograph by Robyn Beck/AFP/Getty Images",
+                "A video shows the moment a kidnapped girl was rescued by police. (Published Monday, Nov. 18, 2019)",
+                "Crews worked through the night to clear the road. (Updated Nov. 19, 2019 at 6:02 PM)"],
     "share": ["Share Tweet Submit", "FacebookTwitterPinterestEmail", "Copy Link URLCopied!", "195Shares",
               "Tweet on Twitter", "Share on: Facebook Twitter Reddit Google+", "follow"],
     "newsletter": ["DH Newsletter Privacy Policy Get top news in your inbox daily",
@@ -206,6 +208,8 @@ def test_prose_that_starts_like_a_label_is_not_matched(prose: str) -> None:
     "Path to victory",  # a subheading, not an SVG path id
     "He said the deal was done.Reuters reported it first on Monday.",
     "2019",
+    "The report was first published Monday, Nov. 18, 2019 by the agency.",  # a stamp inside a sentence
+    "He told reporters (published Monday) that the deal was done.",
 ])
 def test_lines_near_new_rules_are_not_matched(line: str) -> None:
     assert match_rule(CFG.rules, line) is None
