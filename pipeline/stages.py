@@ -17,7 +17,7 @@ from pipeline.clean.encoding import fix_encoding
 from pipeline.clean.linefreq import source_of
 from pipeline.clean.title import extract_title
 from pipeline.config import Config
-from pipeline.dedup.repeats import collapse_repeats
+from pipeline.dedup.repeats import Tokens, collapse_repeats
 from pipeline.limits import DocumentTimeout, time_limit
 from pipeline.models import KEPT, REJECTED, Doc, Removal, split_lines
 
@@ -107,8 +107,10 @@ def boilerplate(doc: Doc, cfg: Config, recurring: Mapping[str, Collection[str]] 
     return doc
 
 
-def repeats(doc: Doc, cfg: Config) -> Doc:
-    doc.lines, removals = collapse_repeats(doc.lines, cfg.repeats)
+def repeats(doc: Doc, cfg: Config, tokens: list[Tokens] | None = None) -> Doc:
+    """Collapse repeated blocks; `tokens`, when given, receives the words of what is left
+    (repeats.Tokens), for a caller that computes the document's signature next."""
+    doc.lines, removals = collapse_repeats(doc.lines, cfg.repeats, tokens)
     doc.removed.extend(removals)
     return doc
 

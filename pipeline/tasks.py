@@ -15,6 +15,7 @@ import io as _io
 import json
 import os
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import numpy as np
 
 from pipeline.config import Config, load_config
 from pipeline.io import InputFile, atomic_write, digest, read_input, read_jsonl, write_jsonl
-from pipeline.models import Doc
+from pipeline.models import KEPT, Doc
 from pipeline.stages import STAGES, decode, reject, run_stage
 
 # Bump a stage's code version when its behaviour changes, so old intermediate outputs are
@@ -52,6 +53,26 @@ def config_for(path: str) -> Config:
 
 def stage_fingerprint(cfg: Config, upto: str) -> str:
     """Fingerprint of everything that shapes a stage's output: its settings and its upstream."""
+    return _cached(cfg, upto, lambda: _stage_fingerprint(cfg, upto))
+
+
+# (config, fingerprint) by (id of the config, stage, code versions); the config is held so its
+# id cannot be reused by another object while the entry exists.
+_FINGERPRINTS: dict[tuple[int, str, tuple[tuple[str, int], ...]], tuple[Config, str]] = {}
+
+
+def _cached(cfg: Config, name: str, compute: Callable[[], str]) -> str:
+    """A fingerprint computed once per configuration object and code versions: every output()
+    and complete() of every task asks for one, and digesting [boilerplate] (its rules) costs
+    ~3 ms, which over a run's few hundred tasks was seconds of scheduler and task time."""
+    key = (id(cfg), name, tuple(sorted(CODE_VERSION.items())))
+    hit = _FINGERPRINTS.get(key)
+    if hit is None or hit[0] is not cfg:
+        hit = _FINGERPRINTS[key] = (cfg, compute())
+    return hit[1]
+
+
+def _stage_fingerprint(cfg: Config, upto: str) -> str:
     fp = digest(["decode", CODE_VERSION["decode"], cfg.section_fingerprint("run", "decode")])
     if upto == "decode":
         return fp
@@ -124,11 +145,9 @@ class _ShardTask(luigi.Task):
             self.set_progress_percentage(round(100 * done / total))
             self.set_status_message(f"{self.stage_name}: {done}/{total} documents")
 
-    def _timed(self, start: float, count: int) -> None:
-        # Timings are diagnostics, not outputs: no fsync (it costs ~4 ms a file here).
-        atomic_write(Path(self.output().path + ".time"),
-                     json.dumps({"stage": self.stage_name, "seconds": time.perf_counter() - start,
-                                 "documents": count}), durable=False)
+    def _timed(self, start: float, count: int, aux: float = 0.0) -> None:
+        """Write the timing file; `aux` seconds went to another stage's output (its own timing)."""
+        _write_time(self, start + aux, count)
 
 
 def reads_recurring(stage_name: str) -> bool:
@@ -199,12 +218,27 @@ def _make_stage_task(index: int) -> type[_ShardTask]:
             extra: dict[str, Any] = {}
             if stage.name == "boilerplate" and self.recurring:  # recurring lines occur in this shard
                 extra["recurring"] = load_recurring(self.linefreq)
+            # Repeats has just read the words of what it keeps; the shard's signatures are made
+            # from them here, so nothing reads and tokenises the texts again (see Signatures).
+            parts: list[Any] | None = [] if stage.name == "repeats" else None
+            aux = 0.0  # seconds spent on auxiliary outputs, reported as their own stages'
             out = []
             for n, doc in enumerate(docs, 1):
-                out.append(run_stage(stage, doc, self.cfg, **extra))
+                if parts is None:
+                    out.append(run_stage(stage, doc, self.cfg, **extra))
+                else:
+                    tokens: list[Any] = []
+                    out.append(run_stage(stage, doc, self.cfg, tokens=tokens, **extra))
+                    t = time.perf_counter()
+                    _add_part(parts, out[-1], tokens, self.cfg)
+                    aux += time.perf_counter() - t
                 self._progress(n, len(docs))
+            if parts is not None:
+                aux += _write_signatures(Signatures(**self._shard_kwargs("signatures")), parts, self.cfg, len(out))
+            elif stage.name == BeforeBoilerplate.stage_name:
+                aux += _write_linecounts(LineCounts(**self._shard_kwargs("linecounts")), out, self.cfg)
             self._write_docs(out)
-            self._timed(start, len(out))
+            self._timed(start, len(out), aux)
 
     name = "".join(p.capitalize() for p in stage.name.split("_"))
     StageTask.__name__ = StageTask.__qualname__ = name
@@ -236,22 +270,35 @@ class LineCounts(_ShardTask):
         return BeforeBoilerplate(**self._shard_kwargs(BeforeBoilerplate.stage_name))
 
     def run(self) -> None:
-        from pipeline.clean.boilerplate import freq_settings
-        from pipeline.clean.linefreq import shard_counts
-
-        start = time.perf_counter()
+        if self.output().exists():  # the encoding task wrote it beside its own output
+            return
         docs = [Doc.from_record(d) for d in read_jsonl(Path(self.input().path))]
-        counts = shard_counts(((d.id, d.lines) for d in docs if d.status == "kept"),
-                              freq_settings(self.cfg.boilerplate))
-        atomic_write(Path(self.output().path), json.dumps(counts, sort_keys=True))
-        self._timed(start, len(docs))
+        _write_linecounts(self, docs, self.cfg)
+
+
+def _write_linecounts(task: LineCounts, docs: list[Doc], cfg: Config) -> float:
+    """Count the shard's candidate lines into `task`'s output; the seconds it took.
+
+    The stage before boilerplate calls this on the documents it has just written, so that in
+    a run from scratch no LineCounts task reads a shard again. LineCounts keeps its own output
+    path (and fingerprint: the counting settings of [boilerplate]), and runs by itself when
+    that output is missing, e.g. after a change of those settings, which re-runs no encoding.
+    """
+    from pipeline.clean.boilerplate import freq_settings
+    from pipeline.clean.linefreq import shard_counts
+
+    start = time.perf_counter()
+    counts = shard_counts(((d.id, d.lines) for d in docs if d.status == KEPT), freq_settings(cfg.boilerplate))
+    atomic_write(Path(task.output().path), json.dumps(counts, sort_keys=True))
+    return _write_time(task, start, len(docs))
 
 
 def linecounts_fingerprint(cfg: Config) -> str:
     from pipeline.clean.boilerplate import freq_settings
 
-    return digest([stage_fingerprint(cfg, BeforeBoilerplate.stage_name),
-                   "linecounts", CODE_VERSION["linecounts"], dataclasses.asdict(freq_settings(cfg.boilerplate))])
+    return _cached(cfg, "linecounts", lambda: digest([
+        stage_fingerprint(cfg, BeforeBoilerplate.stage_name), "linecounts", CODE_VERSION["linecounts"],
+        dataclasses.asdict(freq_settings(cfg.boilerplate))]))
 
 
 class LineFrequency(luigi.Task):
@@ -320,15 +367,54 @@ class Signatures(_ShardTask):
         return LastStage(**self._shard_kwargs())
 
     def run(self) -> None:
-        from pipeline.dedup.sketch import sketch_docs, sketches_to_arrays
+        from pipeline.dedup.shingles import words
+        from pipeline.dedup.sketch import sketch_part
 
+        if self.output().exists():  # the repeats task wrote it beside its own output
+            return
         start = time.perf_counter()
         docs = [Doc.from_record(d) for d in read_jsonl(Path(self.input().path))]
-        arrays = sketches_to_arrays(sketch_docs(docs, self.cfg.dedup))
-        buf = _io.BytesIO()
-        np.savez(buf, **arrays)
-        atomic_write(Path(self.output().path), buf.getvalue())
-        self._timed(start, len(docs))
+        parts = [sketch_part(d.id, words(d.text()), self.cfg.dedup) for d in docs if d.status == KEPT]
+        _write_signatures(self, parts, self.cfg, len(docs), start)
+
+
+def _add_part(parts: list[Any], doc: Doc, tokens: list[Any], cfg: Config) -> None:
+    """Add a document that left the repeats stage to its shard's signature input (kept
+    documents only, as Signatures does), from the words repeats read (`tokens`)."""
+    from pipeline.dedup.shingles import words
+    from pipeline.dedup.sketch import sketch_part, sketch_tokens
+
+    if doc.status == KEPT:
+        parts.append(sketch_tokens(doc.id, tokens[-1], cfg.dedup) if tokens
+                     else sketch_part(doc.id, words(doc.text()), cfg.dedup))
+
+
+def _write_signatures(task: Signatures, parts: list[Any], cfg: Config, count: int,
+                      start: float | None = None) -> float:
+    """Write `task`'s output: the signatures of a shard's kept documents from their sketch
+    parts (sketch.Part); the seconds it took, from `start` when given.
+
+    The repeats task calls this with parts made from the words it read, so that in a run from
+    scratch no Signatures task reads a shard; Signatures keeps its own output path (and
+    fingerprint: the sketch settings of [dedup]) and runs by itself when that output is
+    missing, e.g. after a change of those settings, which re-runs no repeats.
+    """
+    from pipeline.dedup.sketch import finish, sketches_to_arrays
+
+    start = time.perf_counter() if start is None else start
+    buf = _io.BytesIO()
+    np.savez(buf, **sketches_to_arrays(finish(parts, cfg.dedup)))
+    atomic_write(Path(task.output().path), buf.getvalue())
+    return _write_time(task, start, count)
+
+
+def _write_time(task: _ShardTask, start: float, count: int) -> float:
+    """Write `task`'s timing file (seconds since `start`); return those seconds."""
+    seconds = time.perf_counter() - start
+    # Timings are diagnostics, not outputs: no fsync (it costs ~4 ms a file here).
+    atomic_write(Path(task.output().path + ".time"),
+                 json.dumps({"stage": task.stage_name, "seconds": seconds, "documents": count}), durable=False)
+    return seconds
 
 
 class Dedup(luigi.Task):

@@ -96,6 +96,10 @@ def test_added_files_give_the_same_corpus_as_a_fresh_run(base: tuple[Path, Path,
     ("dedup", "shingle_words", "4", {"signatures"}, {"decode", "encoding", "boilerplate", "repeats"}),
     # Titles are found by the boilerplate stage; what comes before it is reused.
     ("title", "max_words", "5", {"boilerplate", "repeats", "signatures"}, {"decode", "encoding"}),
+    # Line counts are written by the encoding task in a fresh run, but have settings of their
+    # own: changing one re-counts (LineCounts reads the encoding output) without re-encoding.
+    ("boilerplate", "recurring_max_words", "6", {"linecounts", "boilerplate", "repeats", "signatures"},
+     {"decode", "encoding"}),
 ])
 def test_changed_setting_reruns_exactly_what_reads_it(base: tuple[Path, Path, Path], tmp_path: Path,
                                                      section: str, key: str, value: str,

@@ -294,16 +294,17 @@ def _bridge(runs: list[Run], sim: Callable[[int, int], float]) -> list[Run]:
     return out
 
 
-def find_copies(paras: list[str], cfg: RepeatsConfig,
-                toks: list[list[str]] | None = None) -> dict[int, tuple[int, float, Run]]:
+def find_copies(paras: list[str], cfg: RepeatsConfig, toks: list[list[str]] | None = None,
+                flat: np.ndarray | None = None) -> dict[int, tuple[int, float, Run]]:
     """Map each paragraph index that repeats an earlier one to (source index, similarity, run);
-    `toks` are the paragraphs' words when the caller has them."""
+    `toks` are the paragraphs' words and `flat` the word hashes of all of them in order
+    (shingles.word_hashes), when the caller has them."""
     if toks is None:
         toks = [words(p) for p in paras]
     keys = [_fold(p, t) for p, t in zip(paras, toks, strict=True)]
     n = len(paras)
-    # Every word of the article hashed in one call, then cut per paragraph.
-    flat = word_hashes([w for t in toks for w in t])
+    if flat is None:  # every word of the article hashed in one call, then cut per paragraph
+        flat = word_hashes([w for t in toks for w in t])
     ends = np.cumsum([len(t) for t in toks]).tolist()
     hashes = [flat[e - len(t):e] for t, e in zip(toks, ends, strict=True)]  # np.split's pieces, cheaper
     anchors = _anchor_pairs(toks, keys, cfg, hashes)
@@ -406,7 +407,18 @@ def _root(k: int, copies: dict[int, tuple[int, float, Run]]) -> int:
     return k
 
 
-def collapse_repeats(lines: list[Line], cfg: RepeatsConfig) -> tuple[list[Line], list[Removal]]:
+@dataclass(slots=True)
+class Tokens:
+    """The words of a text's paragraphs (shingles.words of each) and the hashes of all those
+    words in order (shingles.word_hashes): what `collapse_repeats` read last, handed on so
+    the cross-document signatures of the same text need not tokenise and hash it again."""
+
+    words: list[list[str]]
+    hashes: np.ndarray
+
+
+def collapse_repeats(lines: list[Line], cfg: RepeatsConfig,
+                     tokens: list[Tokens] | None = None) -> tuple[list[Line], list[Removal]]:
     """Remove paragraphs that repeat earlier ones, logging the span each one repeats.
 
     Where a copy sits (right after its source, at the end) is judged on the article as it is;
@@ -414,20 +426,33 @@ def collapse_repeats(lines: list[Line], cfg: RepeatsConfig) -> tuple[list[Line],
     heavier one, a block that now ends the article), so this repeats until nothing more goes:
     cleaning clean text must change nothing (issue 9). Each round removes a paragraph, and
     most articles need one round with nothing to remove.
+
+    When `tokens` is given, the `Tokens` of the returned lines' paragraphs are appended to it
+    (the last round removed nothing, so what it read is exactly what is returned).
+
+    >>> from pipeline.config import RepeatsConfig
+    >>> from pipeline.models import split_lines
+    >>> seen: list[Tokens] = []
+    >>> out, _ = collapse_repeats(split_lines("One two.\\n\\nThree"), RepeatsConfig(), seen)
+    >>> seen[0].words, len(seen[0].hashes)
+    ([['one', 'two'], ['three']], 3)
     """
-    out, removals = _collapse_once(lines, cfg)
+    out, removals, toks = _collapse_once(lines, cfg)
     more = removals
     while more:
-        out, more = _collapse_once(out, cfg)
+        out, more, toks = _collapse_once(out, cfg)
         removals = removals + more
+    if tokens is not None:
+        tokens.append(toks)
     return out, sorted(removals, key=lambda x: (x.start, x.end))
 
 
-def _collapse_once(lines: list[Line], cfg: RepeatsConfig) -> tuple[list[Line], list[Removal]]:
+def _collapse_once(lines: list[Line], cfg: RepeatsConfig) -> tuple[list[Line], list[Removal], Tokens]:
     body = [i for i, ln in enumerate(lines) if not ln.blank]
     paras = [lines[i].text for i in body]
     toks = [words(p) for p in paras]
-    copies = find_copies(paras, cfg, toks)
+    flat = word_hashes([w for t in toks for w in t])
+    copies = find_copies(paras, cfg, toks, flat)
     # The kept text of each repeated paragraph: the longest copy that contains the first one.
     groups: dict[int, list[int]] = defaultdict(list)
     for j in copies:
@@ -458,7 +483,7 @@ def _collapse_once(lines: list[Line], cfg: RepeatsConfig) -> tuple[list[Line], l
     gone = {body[j] for j in copies}
     # A longer later copy is emitted in its source's place and not again at its own.
     out = [lines[slot[k]] if k in slot else lines[k] for k in range(len(lines)) if k in slot or k not in gone]
-    return out, sorted(removals, key=lambda x: (x.start, x.end))
+    return out, sorted(removals, key=lambda x: (x.start, x.end)), Tokens(toks, flat)
 
 
 def _contains(longer: list[str], shorter: list[str]) -> bool:

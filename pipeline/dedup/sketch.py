@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 
 from pipeline.config import DedupConfig
 from pipeline.dedup.clusters import DocSketch
+from pipeline.dedup.repeats import Tokens
 from pipeline.dedup.shingles import shingle_hashes, sorted_unique, word_hashes, words
 from pipeline.dedup.signatures import signature_matrix
 from pipeline.models import KEPT, Doc
@@ -26,21 +28,47 @@ def _digest(ws: list[str]) -> str:
     return hashlib.sha256(" ".join(ws).encode("utf-8")).hexdigest()
 
 
-def shingle_set(ws: list[str], k: int) -> np.ndarray:
+def shingle_set(ws: list[str], k: int, wh: np.ndarray | None = None) -> np.ndarray:
     """Sorted unique 64-bit hashes of a text's word k-shingles: its shingle set for exact
-    comparison, at a fraction of the memory of the strings, and the MinHash input."""
-    return sorted_unique(shingle_hashes(word_hashes(ws), k))
+    comparison, at a fraction of the memory of the strings, and the MinHash input. `wh` are
+    the words' hashes (shingles.word_hashes(ws)) when the caller has them."""
+    return sorted_unique(shingle_hashes(word_hashes(ws) if wh is None else wh, k))
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """What a document's sketch needs besides its signature, which is computed for a whole
+    shard at once (`finish`): id, word count, text digest and shingle set."""
+
+    id: str
+    words: int
+    digest: str
+    shingles: np.ndarray
+
+
+def sketch_part(doc_id: str, ws: list[str], cfg: DedupConfig, wh: np.ndarray | None = None) -> Part:
+    """One document's `Part` from the words of its canonical text (`words(doc.text())`) and,
+    when the caller has them, those words' hashes."""
+    return Part(doc_id, len(ws), _digest(ws), shingle_set(ws, cfg.shingle_words, wh))
+
+
+def sketch_tokens(doc_id: str, tokens: Tokens, cfg: DedupConfig) -> Part:
+    """`sketch_part` from the paragraph words the repeats stage read (repeats.Tokens): the
+    canonical text joins the paragraphs with blank lines and no word spans a line break, so
+    its words are the paragraphs' words in order (tests/dedup/test_sketch.py checks this)."""
+    return sketch_part(doc_id, [w for t in tokens.words for w in t], cfg, tokens.hashes)
+
+
+def finish(parts: list[Part], cfg: DedupConfig) -> list[DocSketch]:
+    """Sketches of a shard's documents: all signatures in one pass (signatures.signature_matrix)."""
+    sigs = signature_matrix([p.shingles for p in parts], cfg.num_perm, cfg.seed).astype(np.uint64)
+    return [DocSketch(p.id, p.words, p.digest, sig, p.shingles) for p, sig in zip(parts, sigs, strict=True)]
 
 
 def sketch_docs(docs: list[Doc], cfg: DedupConfig) -> list[DocSketch]:
     """Sketches of the kept documents: each text is tokenised once, each word hashed once, and
     the signatures of the whole shard are computed in one pass (signatures.signature_matrix)."""
-    kept = [d for d in docs if d.status == KEPT]
-    toks = [words(d.text()) for d in kept]
-    sets = [shingle_set(ws, cfg.shingle_words) for ws in toks]
-    sigs = signature_matrix(sets, cfg.num_perm, cfg.seed).astype(np.uint64)
-    return [DocSketch(d.id, len(ws), _digest(ws), sig, s)
-            for d, ws, s, sig in zip(kept, toks, sets, sigs, strict=True)]
+    return finish([sketch_part(d.id, words(d.text()), cfg) for d in docs if d.status == KEPT], cfg)
 
 
 def sketches_to_arrays(sketches: list[DocSketch]) -> dict[str, np.ndarray]:
