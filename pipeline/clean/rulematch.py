@@ -585,17 +585,17 @@ class RuleMatcher:
 _COMMON = " etaoinshrdlcumwfgypbvkjxqz"
 
 
-def _rare_piece(literal: str, size: int = 6) -> str:
-    """A substring of `literal` starting at its least common character (every match of the
-    literal contains it).
+def _rare_at(literal: str) -> int:
+    """Where in `literal` its least common character stands (a later one on ties, keeping at
+    least four characters after it): every match of the literal contains the piece there.
 
-    >>> _rare_piece("we use cookies")
+    >>> "we use cookies"[_rare_at("we use cookies"):]
     'kies'
-    >>> _rare_piece("ab")
-    'ab'
+    >>> _rare_at("ab")
+    0
     """
     if len(literal) <= 3:
-        return literal
+        return 0
 
     def rank(i: int) -> int:
         ch = literal[i]
@@ -604,42 +604,49 @@ def _rare_piece(literal: str, size: int = 6) -> str:
         return 0 if not ch.isalnum() else len(_COMMON) + 1
 
     last = len(literal) - min(4, len(literal))  # keep at least four characters
-    i = max(range(last + 1), key=lambda k: (rank(k), -k))
-    return literal[i:i + size]
+    return max(range(last + 1), key=lambda k: (rank(k), -k))
 
 
 class _LiteralScan:
     """Which searches have one of their literals in a line.
 
-    The literals form one factored expression that matches, at a position, the longest literal
-    starting there; every literal that starts there is a prefix of it, so the searches needing
-    any of those prefixes are the ones that have a literal at that spot. Searching again from
-    the next position visits every spot where a literal starts, overlapping ones included.
+    Each literal is found through a short piece of it that starts at an uncommon character
+    (`_rare_at`): one expression of all pieces, searched again from the position after each
+    hit, visits every spot where a piece starts, overlapping ones included. `re` skips the
+    positions whose character starts no piece in its fast loop, so a line costs about one scan;
+    each piece found is then checked as part of the literals that contain it, in place.
     """
+
+    _SIZE = 6  # characters of a literal in its piece: long enough to be rare, short to share
 
     def __init__(self, searches: Sequence[_Search]) -> None:
         needs: dict[str, set[int]] = {}
         for s in searches:
             for x in s.literals or ():
                 needs.setdefault(x, set()).add(s.key)
-        self._by_longest = {x: frozenset(i for k in range(1, len(x) + 1) for i in needs.get(x[:k], ()))
-                            for x in needs}
-        self._scan = re.compile(trie_pattern(sorted(needs))) if needs else None
-        # The first test only asks whether any literal can be there at all, by a piece of each
-        # that starts with an uncommon character: re then skips every position whose character
-        # starts no piece (most of them) in its fast loop instead of trying each branch there.
-        self._any = re.compile(trie_pattern(sorted({_rare_piece(x) for x in needs})))
+        by_piece: dict[str, list[tuple[str, int, frozenset[int]]]] = {}
+        for x in sorted(needs):
+            at = _rare_at(x)
+            by_piece.setdefault(x[at:at + self._SIZE], []).append((x, at, frozenset(needs[x])))
+        # A match of the pieces' expression is the longest piece at its position; every shorter
+        # piece starting there is a prefix of it, so each match stands for all of those.
+        self._by_match = {p: tuple(e for k in range(1, len(p) + 1) for e in by_piece.get(p[:k], ()))
+                          for p in by_piece}
+        self._any = re.compile(trie_pattern(sorted(by_piece))) if by_piece else None
 
     def hits(self, text: str) -> frozenset[int] | set[int]:
-        if self._scan is None:
+        if self._any is None:
             return frozenset()
-        if self._any.search(text) is None:
+        m = self._any.search(text)
+        if m is None:
             return frozenset()
         out: set[int] = set()
-        m = self._scan.search(text)
-        while m is not None:  # every position where a literal starts, not just non-overlapping ones
-            out |= self._by_longest[m.group()]
-            m = self._scan.search(text, m.start() + 1)
+        while m is not None:
+            at = m.start()
+            for literal, offset, keys in self._by_match[m.group()]:
+                if at >= offset and text.startswith(literal, at - offset):
+                    out |= keys
+            m = self._any.search(text, at + 1)
         return out
 
 

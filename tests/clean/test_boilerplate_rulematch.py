@@ -82,3 +82,19 @@ def test_patterns_it_cannot_split_are_still_searched() -> None:
     assert m.first("xxababyy") is odd[0] and m.first("a b") is odd[1] and m.first("ab") is None
 
 
+
+
+# Literals that share pieces and overlap one another, as the rules' do ("ap" inside "ap photo").
+_LITERALS = ["ap", "ap photo", "photo", "photo by", "oto b", "by ", "cookies", "we use cookies", "kies", "aaaa",
+             "aaaab", "ab"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_LITERALS), min_size=1, max_size=6, unique=True),
+       st.lists(st.one_of(st.sampled_from(_LITERALS), st.text("apbyhotkies ", max_size=5)), max_size=8))
+def test_literal_scan_finds_every_literal_in_the_line(literals: list[str], parts: list[str]) -> None:
+    from pipeline.clean.rulematch import _LiteralScan, _Search
+
+    searches = [_Search(k, k, re.compile(re.escape(x)), False, (x,), True) for k, x in enumerate(literals)]
+    line = "".join(parts)
+    assert set(_LiteralScan(searches).hits(line)) == {k for k, x in enumerate(literals) if x in line}, line
