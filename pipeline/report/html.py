@@ -44,7 +44,7 @@ def _script_json(obj: Any) -> str:
 
 def doc_detail(doc: Doc, row: dict[str, Any]) -> dict[str, Any]:
     """What the page shows for one document: its row in documents.jsonl plus the reading view."""
-    paragraphs = [(ln.text, ln.start, ln.end) for ln in doc.lines if not ln.blank]
+    paragraphs = [(ln.text, ln.start, ln.end) for ln in doc.lines if ln.text.strip()]  # Line.blank, inlined
     detail = {k: row[k] for k in ("id", "status", "reason", "duplicate_of", "similarity", "source") if k in row}
     detail["title"] = doc.title
     detail["flags"] = sorted(doc.flags)
@@ -64,10 +64,13 @@ def detail_literal(detail: dict[str, Any], doc: Doc, row: dict[str, Any]) -> byt
     """
     if _floats_agree(row.get("similarity")) and all(_floats_agree(r.detail) for r in doc.removed if r.detail):
         try:
-            inner = orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode("utf-8")
-            return orjson.dumps(inner).replace(b"<", b"\\u003c")
+            inner = orjson.dumps(detail, option=orjson.OPT_SORT_KEYS)
         except TypeError:
             pass
+        else:
+            # The JSON text holds no control characters (orjson escapes them inside strings),
+            # so as a string literal it only needs its backslashes and quotes escaped.
+            return b'"' + inner.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"<", b"\\u003c") + b'"'
     return _script_json(json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))).encode("utf-8")
 
 

@@ -15,8 +15,9 @@ Segments are plain dicts (JSON-ready, embedded as-is in report.html):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from difflib import Match, SequenceMatcher
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -28,124 +29,263 @@ Segment = dict[str, Any]
 # Kinds sort title first, then kept text, then removals when spans start at the same offset
 # (only possible for zero-width spans); the order is fixed so output bytes are stable.
 _KIND_ORDER = {"t": 0, "p": 1, "r": 2}
-# The shortest `a` worth building _FastMatcher's pair table for (measured: below it the
-# table costs more than the str.find calls it saves).
-_GRAM_MIN = 48
+# Beyond this many pairs to look up, one hashed table of the other line's pairs is cheaper
+# than a substring search per pair (measured on the 10k bench corpus's repairs).
+_LOOKUP_MAX = 64
+# The hashed pair table of _pair_stops: 2**16 slots, so a line's few hundred pairs rarely share one.
+_PAIR_SLOTS = 1 << 16
+_PAIR_MASK = np.uint32(_PAIR_SLOTS - 1)
+_PAIR_MUL = np.uint32(40503)
 
 
 def char_diff(before: str, after: str) -> list[list[str]]:
     """Character-level diff as [op, text] pieces: '=' kept, '-' taken out, '+' put in.
 
+    The pieces are those of difflib's SequenceMatcher(None, before, after, autojunk=False)
+    opcodes (tests/report/test_segments.py compares both); autojunk off because with it,
+    frequent characters (spaces) in long lines are ignored and the diff degrades to "whole
+    line replaced".
+
     >>> char_diff("procurement .", "procurement.")
     [['=', 'procurement'], ['-', ' '], ['=', '.']]
     >>> char_diff("AT&amp;T", "AT&T")
     [['=', 'AT&'], ['-', 'amp;'], ['=', 'T']]
-    >>> char_diff("a\\u00a0\\u00a0b", "a b")
-    [['=', 'a'], ['-', '\\xa0\\xa0'], ['+', ' '], ['=', 'b']]
+    >>> char_diff("a\u00a0\u00a0b", "a b")
+    [['=', 'a'], ['-', '\xa0\xa0'], ['+', ' '], ['=', 'b']]
     """
     out: list[list[str]] = []
-    # autojunk off: with it, frequent characters (spaces) in long lines are ignored and the
-    # diff degrades to "whole line replaced".
-    sm = _FastMatcher(None, before, after, autojunk=False)
-    for op, a0, a1, b0, b1 in sm.get_opcodes():
-        if op == "equal":
-            out.append(["=", before[a0:a1]])
-            continue
-        if a1 > a0:
-            out.append(["-", before[a0:a1]])
-        if b1 > b0:
-            out.append(["+", after[b0:b1]])
+    i = j = 0
+    for ai, bj, size in matching_blocks(before, after):
+        if i < ai:
+            out.append(["-", before[i:ai]])
+        if j < bj:
+            out.append(["+", after[j:bj]])
+        if size:
+            out.append(["=", before[ai:ai + size]])
+        i, j = ai + size, bj + size
     return out
 
 
-class _FastMatcher(SequenceMatcher):
-    """SequenceMatcher with the same answers for this use (no junk, autojunk off), found by
-    substring search instead of difflib's per-character table.
+def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
+    """difflib's `SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()`, as plain
+    tuples: the longest common block, then the same again left and right of it, adjacent
+    blocks merged, ending with (len(a), len(b), 0).
 
-    difflib's find_longest_match walks every position of `b` holding each character of `a`:
-    quadratic in Python on a long line full of spaces, and most of the corpus writer's time
-    on a batch with mojibake. Without junk its answer is the longest common block, the one
-    starting first in `a`, then first in `b`; growing the best length one character at a time
-    while scanning `a` and asking `str.find` for each candidate finds exactly that block
-    (tests/report/test_segments.py compares both on real and random lines).
+    Computed here rather than by difflib because difflib's find_longest_match walks every
+    position of `b` holding each character of `a`: quadratic in Python on a long line full of
+    spaces, and most of the report's time on a batch with repairs. Without junk its answer
+    is fully defined (longest block, then first in `a`, then first in `b`), so any method
+    finding that block gives the same diff; _longest_match finds it by substring search.
+
+    >>> matching_blocks("abxcd", "abcd")
+    [(0, 0, 2), (3, 2, 2), (5, 4, 0)]
     """
+    pre, suf = _affixes(a, b)
+    runs = _runs(_pair_stops(a, b, pre, suf))
+    shared = (pre, len(a) - suf, len(b) - len(a))
+    blocks: list[tuple[int, int, int]] = []
+    queue = [(0, len(a), 0, len(b))]
+    while queue:  # difflib's order, so equally long blocks resolve the same way
+        alo, ahi, blo, bhi = queue.pop()
+        i, j, k = x = _longest_match(a, b, runs, shared, alo, ahi, blo, bhi)
+        if k:
+            blocks.append(x)
+            if alo < i and blo < j:
+                queue.append((alo, i, blo, j))
+            if i + k < ahi and j + k < bhi:
+                queue.append((i + k, ahi, j + k, bhi))
+    blocks.sort()
+    merged: list[tuple[int, int, int]] = []
+    i1 = j1 = k1 = 0
+    for i2, j2, k2 in blocks:
+        if i1 + k1 == i2 and j1 + k1 == j2:
+            k1 += k2
+        else:
+            if k1:
+                merged.append((i1, j1, k1))
+            i1, j1, k1 = i2, j2, k2
+    if k1:
+        merged.append((i1, j1, k1))
+    merged.append((len(a), len(b), 0))
+    return merged
 
-    def _SequenceMatcher__chain_b(self) -> None:  # noqa: N802 - replaces difflib's private table builder
-        # The character table is only read by find_longest_match (replaced below) and by
-        # ratio helpers this module does not call; building it was a cost of its own.
-        self.b2j, self.bjunk, self.bpopular = {}, set(), set()
-        self._reach_table: list[int] | None = None  # _reach(), built on first use
 
-    def set_seq1(self, a: Any) -> None:
-        super().set_seq1(a)
-        self._reach_table = None
+def _affixes(a: str, b: str) -> tuple[int, int]:
+    """Lengths of the longest common prefix and, in what is left, suffix of `a` and `b`.
 
-    def _reach(self) -> list[int]:
-        """For each position i of `a`, a bound on the length of any block of `a` starting at
-        i that also occurs in `b` (never below 1, so it never rules out a single character).
+    >>> _affixes("procurement .", "procurement."), _affixes("aXa", "aa"), _affixes("ab", "ab")
+    ((11, 1), (1, 1), (2, 0))
+    """
+    lim = min(len(a), len(b))
+    pre = _common_prefix(a, b, lim)
+    return pre, _common_suffix(a, b, lim - pre)
 
-        A block of length L >= 2 starting at i holds the character pairs starting at
-        i..i+L-2, so all of them occur in b: the first pair from i on that occurs nowhere in
-        b, at m, bounds L by m - i + 1. The scan below skips every i whose bound does not
-        beat the best block so far instead of asking `str.find` there, so the answers stay
-        exactly the same while the stretch before each repair (a repair leaves pairs that
-        occur nowhere in the other line: "â€", " .", "&a"), or a whole line whose repair left
-        almost no pairs in common (mojibake of Cyrillic text), costs a list lookup per
-        position. Pairs are compared as exact numbers (21 bits per code point); longer
-        grams (hashed 6-grams, exact 3-grams) were measured too: tighter bounds, but their
-        tables cost more than they saved.
-        """
-        a, b = self.a, self.b
-        n = len(a)
-        if n < _GRAM_MIN or len(b) < 2:
-            return [n - i for i in range(n)]  # too short to pay for the table: the trivial bound
-        ca = np.frombuffer(a.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
-        cb = np.frombuffer(b.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
-        pa = (ca[:-1] << 21) | ca[1:]
-        pb = np.sort((cb[:-1] << 21) | cb[1:])
-        pos = np.arange(n, dtype=np.int64)
-        miss = np.where(pb[np.minimum(np.searchsorted(pb, pa), len(pb) - 1)] == pa, n, pos[:-1])
-        reach = n - pos  # the last character: a block of one at most
-        reach[:-1] = np.minimum(reach[:-1], np.minimum.accumulate(miss[::-1])[::-1] - pos[:-1] + 1)
-        return reach.tolist()
 
-    def find_longest_match(self, alo: int = 0, ahi: int | None = None, blo: int = 0,
-                           bhi: int | None = None) -> Match:
-        a, b = self.a, self.b
-        ahi = len(a) if ahi is None else ahi
-        bhi = len(b) if bhi is None else bhi
-        best, besti = 0, alo
-        find = b.find
-        longest = min(ahi - alo, bhi - blo)
-        reach = self._reach_table
-        if reach is None:
-            reach = self._reach_table = self._reach()
-        for i in range(alo, ahi):
-            if i + best >= ahi or best >= longest:
-                break  # no longer block can start here or later
-            if reach[i] <= best:
-                continue
-            if find(a[i:i + best + 1], blo, bhi) < 0:
-                continue
-            # A longer block starts at i: its length, by galloping then bisecting (a block's
-            # prefixes occur wherever it does, so "occurs" is monotone in the length).
-            ok, step, top = best + 1, 1, min(ahi - i, longest, reach[i])
-            while ok < top:
-                probe = min(ok + step, top)
-                if find(a[i:i + probe], blo, bhi) < 0:
-                    top = probe - 1
-                    break
-                ok, step = probe, step * 2
-            while ok < top:
-                mid = (ok + top + 1) // 2
-                if find(a[i:i + mid], blo, bhi) >= 0:
-                    ok = mid
-                else:
-                    top = mid - 1
-            best, besti = ok, i
-        if not best:
-            return Match(alo, blo, 0)
-        return Match(besti, find(a[besti:besti + best], blo, bhi), best)
+def _pair_stops(a: str, b: str, pre: int, suf: int) -> list[int]:
+    """Sorted positions k of `a` whose character pair a[k:k+2] occurs nowhere in `b`, then
+    len(a) - 1 (the last character starts no pair). Leaving such a position out only makes
+    the scan search more, so the list may miss some; it never holds a pair that occurs.
+
+    They bound the blocks the scan must try: a block of length L >= 2 starting at i holds
+    the pairs starting at i..i+L-2, all of which occur in `b`, so the first stop s at or
+    after i bounds L by s - i + 1 (and the last character, a block of one at most). A
+    repair leaves pairs that occur nowhere in the other line ("â€", " .", "&a"), so the
+    scan skips the stretch before each repair with one comparison instead of a substring
+    search per position.
+
+    Only pairs touching the changed middle of `a` need looking up: a pair inside the common
+    prefix or suffix of `a` and `b` (`pre` and `suf` long, from _affixes) occurs in `b` at
+    the same place, and a repaired line differs from its original in a few spots, so this is
+    a handful of lookups, not one per character.
+
+    >>> _pair_stops("procurement .", "procurement.", 11, 1)
+    [10, 11, 12]
+    >>> _pair_stops("", "x", 0, 0), _pair_stops("ab", "", 0, 0)
+    ([], [0, 1])
+    """
+    n = len(a)
+    if n == 0:
+        return []
+    lo, hi = max(pre - 1, 0), min(n - suf, n - 1)  # the pairs starting in [lo, hi) are looked up
+    if hi - lo <= _LOOKUP_MAX:
+        stops = [k for k in range(lo, hi) if a[k:k + 2] not in b]
+    else:  # a long stretch (a whole-line repair): all pairs at once, through a hashed table
+        # of b's pairs. Two pairs sharing a slot only make a stop go missing, which loosens
+        # the bound (one more search), never the answer; a sort-based exact table cost twice this.
+        ca = np.frombuffer(a[lo:hi + 1].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        cb = np.frombuffer(b.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        seen = np.zeros(_PAIR_SLOTS, dtype=bool)
+        seen[(cb[:-1] * _PAIR_MUL + cb[1:]) & _PAIR_MASK] = True
+        stops = (np.flatnonzero(~seen[(ca[:-1] * _PAIR_MUL + ca[1:]) & _PAIR_MASK]) + lo).tolist()
+    stops.append(n - 1)
+    return stops
+
+
+def _common_prefix(a: str, b: str, lim: int) -> int:
+    """Length of the longest common prefix of `a` and `b`, at most `lim`, by bisection over
+    slice comparisons (each a memory compare, not a loop over characters)."""
+    if a[:lim] == b[:lim]:
+        return lim
+    lo, hi = 0, lim  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _common_suffix(a: str, b: str, lim: int) -> int:
+    """Length of the longest common suffix of `a` and `b`, at most `lim`."""
+    n, m = len(a), len(b)
+    if a[n - lim:] == b[m - lim:]:
+        return lim
+    lo, hi = 0, lim  # the last lo characters agree, the last hi do not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[n - mid:n - lo] == b[m - mid:m - lo]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _runs(stops: list[int]) -> tuple[list[int], list[int]]:
+    """The stretches where a block longer than one character can start, as parallel lists of
+    first positions and of the stops that end them: position i in a stretch (first, stop)
+    starts blocks of at most stop - i + 1 characters; a position outside every stretch is a
+    stop right after a stop (or at 0) and starts blocks of one character at most.
+
+    >>> _runs([10, 11, 12])
+    ([0], [10])
+    >>> _runs([0, 3, 4, 9])
+    ([1, 5], [3, 9])
+    """
+    firsts: list[int] = []
+    ends: list[int] = []
+    prev = -1
+    for stop in stops:
+        if stop > prev + 1:
+            firsts.append(prev + 1)
+            ends.append(stop)
+        prev = stop
+    return firsts, ends
+
+
+def _longest_match(a: str, b: str, runs: tuple[list[int], list[int]], shared: tuple[int, int, int],
+                   alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int, int]:
+    """The longest block a[i:i+k] == b[j:j+k] within the ranges, first in `a`, then first in
+    `b` (difflib's find_longest_match without junk); (alo, blo, 0) if there is none.
+
+    Scans `a` growing the best length one character at a time: the first character that
+    occurs in `b` starts the first block; after that, a position is worth a `str.find` only
+    if a block longer than the best so far can start there, which the stretches of _runs
+    rule out for whole stretches at once (and for the positions between stretches, which
+    start blocks of one character at most). `shared` is (prefix length, suffix start in
+    `a`, len(b) - len(a)): inside the common prefix and suffix, how long a block occurs in
+    `b` is known without searching, so a line repaired in one spot costs a few searches.
+    """
+    find = b.find
+    longest = min(ahi - alo, bhi - blo)
+    if longest <= 0:
+        return alo, blo, 0
+    i = alo
+    while i < ahi and find(a[i], blo, bhi) < 0:
+        i += 1
+    if i >= ahi:
+        return alo, blo, 0
+    pre, sufa, d = shared
+    firsts, ends = runs
+    r = bisect_left(ends, i)  # the first stretch that ends at or after i
+    top = min(ahi - i, longest, ends[r] - i + 1 if r < len(ends) and firsts[r] <= i else 1)
+    known = (min(pre, bhi) - i if i < pre and blo <= i
+             else min(len(a), bhi - d) - i if i >= sufa and i + d >= blo else 0)
+    best, besti = _grow(a, find, i, max(1, min(known, top)), top, blo, bhi), i
+    i += 1
+    nruns = len(ends)
+    while r < nruns and i + best < ahi and best < longest:
+        end = ends[r]
+        if i < firsts[r]:
+            i = firsts[r]
+        if i + best > end:  # no position left in this stretch can start a longer block
+            r += 1
+            continue
+        if i + best >= ahi:
+            break
+        known = (min(pre, bhi) - i if i < pre and blo <= i
+                 else min(len(a), bhi - d) - i if i >= sufa and i + d >= blo else 0)
+        if known > best or find(a[i:i + best + 1], blo, bhi) >= 0:
+            top = min(ahi - i, longest, end - i + 1)
+            best, besti = _grow(a, find, i, max(best + 1, min(known, top)), top, blo, bhi), i
+        i += 1
+    return besti, find(a[besti:besti + best], blo, bhi), best
+
+
+def _grow(a: str, find: Callable[[str, int, int], int], i: int, ok: int, top: int, blo: int, bhi: int) -> int:
+    """The length of the longest block of `a` starting at i that occurs in b[blo:bhi], given
+    that `ok` characters do and at most `top` can: `top` itself first (between two repairs
+    the pair stops bound a block exactly, so that one search is usually the answer), then
+    galloping and bisecting (a block's prefixes occur wherever it does, so "occurs" is
+    monotone in the length)."""
+    if ok < top:
+        if find(a[i:i + top], blo, bhi) >= 0:
+            return top
+        top -= 1
+    step = 1
+    while ok < top:
+        probe = min(ok + step, top)
+        if find(a[i:i + probe], blo, bhi) < 0:
+            top = probe - 1
+            break
+        ok, step = probe, step * 2
+    while ok < top:
+        mid = (ok + top + 1) // 2
+        if find(a[i:i + mid], blo, bhi) >= 0:
+            ok = mid
+        else:
+            top = mid - 1
+    return ok
 
 
 def reason_label(stage: str, rule: str) -> str:
@@ -182,26 +322,36 @@ def build_view(paragraphs: Iterable[tuple[str, int, int]], removed: Iterable[Rem
     [('t', 'Head'), ('p', 'Body.'), ('r', 'Also Read: x')]
     """
     by_span = {(e.start, e.end): e for e in edits}
-    out: list[Segment] = []
-
-    def kept(kind: str, text: str, start: int, end: int) -> Segment:
-        seg: Segment = {"k": kind, "text": text, "start": start, "end": end}
-        e = by_span.get((start, end))
-        if e is not None and e.after.strip() == text:
-            seg["edit"] = {"stage": e.stage, "rule": e.rule, "diff": char_diff(e.before, e.after)}
-        return seg
-
+    # Each segment beside its sort key, sorted with a C key function: this runs for every
+    # paragraph of every document.
+    keyed: list[tuple[tuple[int, int, int, str], Segment]] = []
     if title is not None and title_span is not None:
-        out.append(kept("t", title, int(title_span[0]), int(title_span[1])))
+        start, end = int(title_span[0]), int(title_span[1])
+        keyed.append(((start, _KIND_ORDER["t"], end, ""), _kept("t", title, start, end, by_span)))
+    p_order = _KIND_ORDER["p"]
     for text, start, end in paragraphs:
-        out.append(kept("p", text, start, end))
+        if by_span:
+            seg = _kept("p", text, start, end, by_span)
+        else:
+            seg = {"k": "p", "text": text, "start": start, "end": end}
+        keyed.append(((start, p_order, end, ""), seg))
+    r_order = _KIND_ORDER["r"]
     for r in removed:
         seg = {"k": "r", "text": r.text, "start": r.start, "end": r.end, "stage": r.stage, "rule": r.rule}
         if r.detail:
             seg["detail"] = r.detail
-        out.append(seg)
-    out.sort(key=lambda s: (s["start"], _KIND_ORDER[s["k"]], s["end"], s.get("rule", "")))
-    return out
+        keyed.append(((r.start, r_order, r.end, r.rule), seg))
+    keyed.sort(key=itemgetter(0))
+    return [seg for _, seg in keyed]
+
+
+def _kept(kind: str, text: str, start: int, end: int, by_span: dict[tuple[int, int], Edit]) -> Segment:
+    """A title or kept paragraph, with the character diff of the edit recorded on its line."""
+    seg: Segment = {"k": kind, "text": text, "start": start, "end": end}
+    e = by_span.get((start, end))
+    if e is not None and e.after.strip() == text:
+        seg["edit"] = {"stage": e.stage, "rule": e.rule, "diff": char_diff(e.before, e.after)}
+    return seg
 
 
 def view_without_spans(text: str, removed: Iterable[Removal], title: str | None = None) -> list[Segment]:
