@@ -89,13 +89,14 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
     written: set[str] = set()  # clean/ files of this run, relative to clean/
     clean_files, clean_dir = FileSet(), str(out / "clean")
     # Downstream formats (issue 7): both stream to temporary files, renamed into place at the end.
-    parquet = ArticleParquetWriter(out / "articles.parquet")
     report = ReportWriter(out / "report.html")
     spans = AtomicWriter(out / "spans.jsonl")
-    # report.html's reading views (character diffs of every repair) are as much work as all
-    # the other files together; a forked process builds them from the same shard files while
-    # this one writes the rest, so the corpus step uses both cores of the machine.
-    reporter = _fork_report(report, shard_files, dup)
+    # report.html's reading views (character diffs of every repair) and articles.parquet are
+    # together about as much work as the other files: a forked process builds both from the
+    # same shard files while this one writes the rest, so the corpus step uses both cores.
+    parquet_part = out / f".articles.parquet.{os.getpid()}.tmp"
+    reporter = _fork_report(report, shard_files, dup, (out / "articles.parquet", parquet_part))
+    parquet = ArticleParquetWriter(out / "articles.parquet") if reporter is None else None
     try:
         for doc in _stream(shard_files):
             row = document_row(doc, dup)
@@ -104,7 +105,8 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
             elif doc.id not in dup:
                 rec = article_record(doc)
                 articles.append(dumpb(rec) + b"\n")
-                parquet.add(rec)
+                if parquet is not None:
+                    parquet.add(rec)
                 spans.append(dumpb(span_record(doc)) + b"\n")
                 # Left alone when unchanged; written without an fsync each (one fsync per article
                 # was most of the time to write a large corpus): one os.sync() before the manifest.
@@ -128,12 +130,17 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
         if reporter is not None:
             _kill(reporter[0])
             reporter[1].unlink(missing_ok=True)
-        parquet.abort()
+        parquet_part.unlink(missing_ok=True)
+        if parquet is not None:
+            parquet.abort()
         report.abort()
         for part in (articles, documents, spans):
             part.abort()
         raise
-    parquet.close()
+    if parquet is not None:
+        parquet.close()
+    else:  # sealed by the report's process
+        os.replace(parquet_part, out / "articles.parquet")
     _remove_stale(out / "clean", written)
     articles.commit()
     documents.commit()
@@ -173,10 +180,12 @@ def document_row(doc: Doc, dup: dict[str, list[Any]]) -> dict[str, Any]:
     return row
 
 
-def _fork_report(report: ReportWriter, shard_files: list[Path],
-                 dup: dict[str, list[Any]]) -> tuple[int, Path] | None:
-    """Start a child process that adds every document to `report`; (pid, state file), or None
-    where fork is unavailable (the caller then adds the documents itself).
+def _fork_report(report: ReportWriter, shard_files: list[Path], dup: dict[str, list[Any]],
+                 parquet: tuple[Path, Path]) -> tuple[int, Path] | None:
+    """Start a child process that adds every document to `report` and writes every article
+    to `parquet` (final path, temporary file: sealed, not renamed, for the caller to rename
+    once the child succeeded); (pid, state file), or None where fork is unavailable (the
+    caller then does both itself).
 
     The child writes the report's document part through the file `report` already opened and
     leaves the rest of its state (the list rows, rule and cluster tables) in the state file
@@ -190,8 +199,13 @@ def _fork_report(report: ReportWriter, shard_files: list[Path],
         return pid, state
     code = 1
     try:
+        # Opened here, not before the fork: the parent must hold no writer of this file.
+        articles = ArticleParquetWriter(*parquet)
         for doc in _stream(shard_files):
             report.add(doc, document_row(doc, dup))
+            if doc.status != REJECTED and doc.id not in dup:  # the articles, as the caller writes them
+                articles.add(article_record(doc))
+        articles.seal()
         with open(state, "wb") as fh:
             pickle.dump(report.state(), fh)
         report.close_docs()
@@ -208,7 +222,8 @@ def _join_report(report: ReportWriter, reporter: tuple[int, Path]) -> None:
     _, status = os.waitpid(pid, 0)
     try:
         if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError("building report.html failed in its child process (see the error above)")
+            raise RuntimeError("building report.html and articles.parquet failed in their child process "
+                               "(see the error above)")
         with open(state, "rb") as fh:
             report.set_state(pickle.load(fh))
     finally:

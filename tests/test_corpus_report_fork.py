@@ -1,5 +1,6 @@
-"""The corpus writer builds report.html in a forked child: same bytes as building it in-process,
-and a failure there fails the corpus write instead of leaving a half report."""
+"""The corpus writer builds report.html and articles.parquet in a forked child: same bytes as
+building them in-process, and a failure there fails the corpus write instead of leaving a half
+report or table."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def test_forked_report_matches_in_process(seed_run: Path, tmp_path: Path, monkey
     _write(tmp_path / "forked", seed_run)
     monkeypatch.setattr(corpus, "_fork_report", lambda *_a: None)
     _write(tmp_path / "inline", seed_run)
-    for name in ("report.html", "articles.jsonl", "documents.jsonl", "manifest.json"):
+    for name in ("report.html", "articles.parquet", "articles.jsonl", "documents.jsonl", "spans.jsonl",
+                 "manifest.json"):
         assert (tmp_path / "forked" / name).read_bytes() == (tmp_path / "inline" / name).read_bytes(), name
     assert (tmp_path / "forked" / "report.html").read_bytes() == (seed_run / "report.html").read_bytes().replace(
         json.loads((seed_run / "manifest.json").read_text())["run_key"].encode(), b"key")
@@ -48,4 +50,19 @@ def test_failure_in_report_child_fails_the_write(seed_run: Path, tmp_path: Path,
     with pytest.raises(RuntimeError, match="report.html"):
         _write(tmp_path / "out", seed_run)
     assert not (tmp_path / "out" / "manifest.json").exists()
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_failure_writing_parquet_in_the_child_fails_the_write(seed_run: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.report.parquet import ArticleParquetWriter
+
+    def broken(self: ArticleParquetWriter, rec: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ArticleParquetWriter, "add", broken)
+    with pytest.raises(RuntimeError, match="articles.parquet"):
+        _write(tmp_path / "out", seed_run)
+    assert not (tmp_path / "out" / "manifest.json").exists()
+    assert not (tmp_path / "out" / "articles.parquet").exists()
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]

@@ -60,11 +60,16 @@ def parquet_row(rec: dict[str, Any]) -> dict[str, Any]:
 class ArticleParquetWriter:
     """Stream article records into `path`; nothing appears at `path` until `close()`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tmp: Path | None = None) -> None:
+        """`tmp`: the temporary file to write, when another process will rename it into place
+        (see `seal`); by default a fresh one beside `path`."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
+        if tmp is None:
+            fd, self._tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            os.close(fd)
+        else:
+            self._tmp = str(tmp)
         self._writer = pq.ParquetWriter(
             self._tmp, ARTICLE_SCHEMA, compression="zstd", compression_level=3, version="2.6",
             data_page_version="1.0", use_dictionary=True, write_statistics=True,
@@ -88,11 +93,15 @@ class ArticleParquetWriter:
             self._writer.write_table(table, row_group_size=ROW_GROUP)
             self._rows = []
 
-    def close(self) -> None:
+    def seal(self) -> None:
+        """Finish the temporary file, durably, without renaming it into place."""
         self._flush()
         self._writer.close()
         with open(self._tmp, "rb") as fh:
             os.fsync(fh.fileno())
+
+    def close(self) -> None:
+        self.seal()
         os.replace(self._tmp, self.path)
 
     def abort(self) -> None:
