@@ -367,26 +367,23 @@ class Signatures(_ShardTask):
         return LastStage(**self._shard_kwargs())
 
     def run(self) -> None:
-        from pipeline.dedup.shingles import words
-        from pipeline.dedup.sketch import sketch_part
+        from pipeline.dedup.sketch import kept_parts
 
         if self.output().exists():  # the repeats task wrote it beside its own output
             return
         start = time.perf_counter()
         docs = [Doc.from_record(d) for d in read_jsonl(Path(self.input().path))]
-        parts = [sketch_part(d.id, words(d.text()), self.cfg.dedup) for d in docs if d.status == KEPT]
-        _write_signatures(self, parts, self.cfg, len(docs), start)
+        _write_signatures(self, kept_parts(docs, self.cfg.dedup), self.cfg, len(docs), start)
 
 
 def _add_part(parts: list[Any], doc: Doc, tokens: list[Any], cfg: Config) -> None:
     """Add a document that left the repeats stage to its shard's signature input (kept
-    documents only, as Signatures does), from the words repeats read (`tokens`)."""
-    from pipeline.dedup.shingles import words
-    from pipeline.dedup.sketch import sketch_part, sketch_tokens
+    documents only, as Signatures does), from the words repeats read (`tokens`): a document
+    still kept after the stage ran it, so repeats handed its words on."""
+    from pipeline.dedup.sketch import sketch_tokens
 
     if doc.status == KEPT:
-        parts.append(sketch_tokens(doc.id, tokens[-1], cfg.dedup) if tokens
-                     else sketch_part(doc.id, words(doc.text()), cfg.dedup))
+        parts.append(sketch_tokens(doc.id, tokens[-1], cfg.dedup))
 
 
 def _write_signatures(task: Signatures, parts: list[Any], cfg: Config, count: int,

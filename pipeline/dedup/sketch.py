@@ -68,7 +68,12 @@ def finish(parts: list[Part], cfg: DedupConfig) -> list[DocSketch]:
 def sketch_docs(docs: list[Doc], cfg: DedupConfig) -> list[DocSketch]:
     """Sketches of the kept documents: each text is tokenised once, each word hashed once, and
     the signatures of the whole shard are computed in one pass (signatures.signature_matrix)."""
-    return finish([sketch_part(d.id, words(d.text()), cfg) for d in docs if d.status == KEPT], cfg)
+    return finish(kept_parts(docs, cfg), cfg)
+
+
+def kept_parts(docs: list[Doc], cfg: DedupConfig) -> list[Part]:
+    """The `Part` of each kept document, from the words of its canonical text."""
+    return [sketch_part(d.id, words(d.text()), cfg) for d in docs if d.status == KEPT]
 
 
 def sketches_to_arrays(sketches: list[DocSketch]) -> dict[str, np.ndarray]:

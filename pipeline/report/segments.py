@@ -235,12 +235,10 @@ def _longest_match(a: str, b: str, runs: tuple[list[int], list[int]], shared: tu
         i += 1
     if i >= ahi:
         return alo, blo, 0
-    pre, sufa, d = shared
     firsts, ends = runs
     r = bisect_left(ends, i)  # the first stretch that ends at or after i
     top = min(ahi - i, longest, ends[r] - i + 1 if r < len(ends) and firsts[r] <= i else 1)
-    known = (min(pre, bhi) - i if i < pre and blo <= i
-             else min(len(a), bhi - d) - i if i >= sufa and i + d >= blo else 0)
+    known = _known(i, shared, len(a), blo, bhi)
     best, besti = _grow(a, find, i, max(1, min(known, top)), top, blo, bhi), i
     i += 1
     nruns = len(ends)
@@ -253,13 +251,28 @@ def _longest_match(a: str, b: str, runs: tuple[list[int], list[int]], shared: tu
             continue
         if i + best >= ahi:
             break
-        known = (min(pre, bhi) - i if i < pre and blo <= i
-                 else min(len(a), bhi - d) - i if i >= sufa and i + d >= blo else 0)
+        known = _known(i, shared, len(a), blo, bhi)
         if known > best or find(a[i:i + best + 1], blo, bhi) >= 0:
             top = min(ahi - i, longest, end - i + 1)
             best, besti = _grow(a, find, i, max(best + 1, min(known, top)), top, blo, bhi), i
         i += 1
     return besti, find(a[besti:besti + best], blo, bhi), best
+
+
+def _known(i: int, shared: tuple[int, int, int], alen: int, blo: int, bhi: int) -> int:
+    """How many characters of `a` from i occur in b[blo:bhi] without searching: inside the
+    common prefix at the same position, inside the common suffix shifted by len(b) - len(a);
+    0 elsewhere. `shared` as for _longest_match.
+
+    >>> _known(2, (5, 9, 0), 12, 0, 12), _known(10, (5, 9, 0), 12, 0, 12), _known(6, (5, 9, 0), 12, 0, 12)
+    (3, 2, 0)
+    """
+    pre, sufa, d = shared
+    if i < pre and blo <= i:
+        return min(pre, bhi) - i
+    if i >= sufa and i + d >= blo:
+        return min(alen, bhi - d) - i
+    return 0
 
 
 def _grow(a: str, find: Callable[[str, int, int], int], i: int, ok: int, top: int, blo: int, bhi: int) -> int:
