@@ -7,6 +7,7 @@ documents in several shards, duplicates to cluster, and no dependency on shared/
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -95,12 +96,19 @@ def snapshot(out: Path) -> dict[str, tuple[int, int]]:
             for p in sorted(out.rglob("*")) if p.is_file()}
 
 
+# A shard output is `.work/<stage>/<fingerprint>/<shard:05d>-<members digest>...` (tasks.StageTask.output).
+# Matching the whole layout, not a name prefix: a corpus-level file such as
+# `.work/linefreq/<fingerprint>.json` can start with five digits too.
+_SHARD_OUTPUT = re.compile(r"[^/]+/[0-9a-f]+/\d{5}-[0-9a-f]+[^/]*")
+
+
 def shard_outputs(out: Path) -> dict[str, set[str]]:
     """Per-shard stage outputs in `.work/` (not plan, dedup or timing files), by stage."""
     found: dict[str, set[str]] = {}
     for p in (out / ".work").rglob("*"):
-        stage = p.relative_to(out / ".work").parts[0]
+        rel = p.relative_to(out / ".work")
+        stage = rel.parts[0]
         if p.is_file() and stage not in ("plan", "dedup") and not p.name.endswith(".time") \
-                and p.name[:5].isdigit():
+                and _SHARD_OUTPUT.fullmatch(rel.as_posix()):
             found.setdefault(stage, set()).add(p.relative_to(out).as_posix())
     return found
