@@ -386,15 +386,15 @@
   function renderEdited(seg, tag) {
     const node = el(tag, { class: "fixed" });
     node.append(el("span", { class: "why encoding", text: reasonLabel(seg.edit.stage, seg.edit.rule) }));
+    if (seg.edit.coarse) {  // the character diff was over its work budget
+      node.append(el("span", { class: "too-large", text: "diff too large: shown as one replacement"
+        + (seg.edit.cut ? "; " + fmt(seg.edit.cut) + " more characters taken out are not shown" : "") }), " ");
+    }
     for (const [op, text] of seg.edit.diff) {
       if (op === "=") node.append(text);
       else if (op === "-") node.append(el("del", { class: "fix-out removed-inline", "data-stage": seg.edit.stage, "data-rule": seg.edit.rule,
                                                    title: "taken out by " + reasonLabel(seg.edit.stage, seg.edit.rule), text: visible(text) }));
       else node.append(el("ins", { class: "fix-in", text: text }));
-    }
-    if (seg.edit.coarse) {
-      node.append(el("span", { class: "too-large", text: "diff too large: shown as one replacement"
-        + (seg.edit.cut ? "; " + fmt(seg.edit.cut) + " more characters taken out are not shown" : "") }));
     }
     return node;
   }

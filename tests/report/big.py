@@ -31,6 +31,8 @@ def synthetic_doc(i: int, rnd: random.Random) -> tuple[Doc, dict[str, Any]]:
     pos = len(title) + 2
     for p in range(rnd.randint(4, 12)):
         text = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(20, 70))).capitalize() + "."
+        if i % 1000 == 123 and p == 2:  # a word only in the kept text of these documents
+            text += " The Zebrafish study."
         if i % 11 == 0 and p == 1:  # a repaired line
             before = text.replace("the ", "the\u00a0", 2) + " CafÃ©"
             text = text + " Café"
@@ -38,10 +40,12 @@ def synthetic_doc(i: int, rnd: random.Random) -> tuple[Doc, dict[str, Any]]:
         lines.append(Line(text, pos, pos + len(text)))
         lines.append(Line("", pos + len(text) + 1, pos + len(text) + 1))
         pos += len(text) + 2
-    for k in range(rnd.choice((0, 0, 1, 2, 3))):
+    for k in range(max(rnd.choice((0, 0, 1, 2, 3)), 1 if i % 1500 == 77 else 0)):
         stage, rule, pattern = RULES[(i + k) % len(RULES)]
         text = pattern.format(w=rnd.choice(WORDS)) if "{w}" not in pattern else \
             pattern.replace("{w}", "{}").format(*(rnd.choice(WORDS) for _ in range(pattern.count("{w}"))))
+        if i % 1500 == 77 and k == 0:  # and one only in removed text
+            text += " Giraffe"
         removed.append(Removal(stage, rule, text, pos, pos + len(text),
                                {"repeats": [0, 10]} if stage == "repeats" else None))
         pos += len(text) + 1

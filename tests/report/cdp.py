@@ -43,11 +43,13 @@ class Page:
         self._buf = b""
         self._id = 0
         self.errors: list[str] = []  # uncaught exceptions in the page
+        self.requests: list[str] = []  # every URL the page asked for
         targets = self.call("Target.getTargets")["targetInfos"]
         page = next(t for t in targets if t["type"] == "page")
         self._session = self.call("Target.attachToTarget", {"targetId": page["targetId"], "flatten": True})["sessionId"]
         self.send("Page.enable")
         self.send("Runtime.enable")
+        self.send("Network.enable")
         self.send("Emulation.setDeviceMetricsOverride",
                   {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
 
@@ -74,6 +76,8 @@ class Page:
             answer = self._read_message(deadline)
             if answer.get("method") == "Runtime.exceptionThrown":
                 self.errors.append(answer["params"]["exceptionDetails"].get("exception", {}).get("description", ""))
+            if answer.get("method") == "Network.requestWillBeSent":
+                self.requests.append(answer["params"]["request"]["url"])
             if answer.get("id") == self._id:
                 if "error" in answer:
                     raise RuntimeError(f"{method}: {answer['error']}")
@@ -102,9 +106,15 @@ class Page:
         self.send("Page.navigate", {"url": "about:blank"})
         self.wait("location.href === 'about:blank'")
         t0 = time.monotonic()
+        self.requests.clear()
         self.send("Page.navigate", {"url": url})
         self.wait(f"location.href === {json.dumps(url)} && !!document.body && ({ready})")
         return time.monotonic() - t0
+
+    def loaded(self) -> list[str]:
+        """File names the page requested since it was opened (read all events first)."""
+        self.eval("1")
+        return [u.rsplit("/", 1)[-1].split("#")[0] for u in self.requests]
 
     def go(self, fragment: str) -> None:
         """Follow an in-page link (a hash change), then wait for the view to be ready."""
