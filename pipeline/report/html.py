@@ -237,7 +237,8 @@ class ReportWriter:
         self._build.mkdir()
         self._chunk: list[bytes] = []
         self._chunk_bytes = 0
-        self._digest = hashlib.sha256()
+        self._digest = hashlib.sha256()  # of the detail files, in order
+        self._detail_hex: str | None = None  # that digest, when handed over by set_state
         self._detail_starts: list[int] = []
         self._rows: list[list[Any]] = []
         self._rules: dict[str, int] = {}
@@ -303,7 +304,7 @@ class ReportWriter:
     def set_state(self, state: tuple[Any, ...]) -> None:
         (self._rows, self._rules, self._fix_ids, self._fixes, self._samples, self._detail_starts,
          digest) = state
-        self._digest = hashlib.sha256(bytes.fromhex(digest))
+        self._detail_hex = digest
         self._chunk, self._chunk_bytes = [], 0
 
     def close_docs(self) -> None:
@@ -323,10 +324,11 @@ class ReportWriter:
             payload = {"key": rule_keys[rid], "removals": count, "documents": ndocs,
                        "sample": [[doc_id, start, text] for text, doc_id, start in lines]}
             files[f"rule-{rid:03d}.js"] = _js_call("rule", rid, _script_json(payload).encode("utf-8"))
+        digest = hashlib.sha256((self._detail_hex or self._digest.hexdigest()).encode())
         for name, data in sorted(files.items()):
-            self._digest.update(name.encode() + hashlib.sha256(data).digest())
+            digest.update(name.encode() + hashlib.sha256(data).digest())
             (self._build / name).write_bytes(data)
-        key = self._digest.hexdigest()[:16]
+        key = digest.hexdigest()[:16]
         final = self.data_root / key
         if final.exists():  # the same content is already in place (an unchanged rerun)
             shutil.rmtree(self._build)
