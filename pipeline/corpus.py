@@ -187,8 +187,8 @@ def _fork_report(report: ReportWriter, shard_files: list[Path], dup: dict[str, l
     once the child succeeded); (pid, state file), or None where fork is unavailable (the
     caller then does both itself).
 
-    The child writes the report's document part through the file `report` already opened and
-    leaves the rest of its state (the list rows, rule and cluster tables) in the state file
+    The child writes the report's detail files into the build folder `report` already made and
+    leaves the rest of its state (the list rows, rule tables and samples) in the state file
     for _join_report. It only computes and writes files: no logging, no locks another thread
     of this process could hold."""
     if not hasattr(os, "fork"):

@@ -39,6 +39,14 @@ def test_forked_report_matches_in_process(seed_run: Path, tmp_path: Path, monkey
     assert (tmp_path / "forked" / "report.html").read_bytes() == (seed_run / "report.html").read_bytes().replace(
         json.loads((seed_run / "manifest.json").read_text())["run_key"].encode(), b"key")
     assert not [p for p in (tmp_path / "forked").iterdir() if p.name.endswith(".tmp")]
+    # The report's data folder too: same files, same bytes, nothing temporary left.
+    forked, inline = (sorted(p.relative_to(tmp_path / d) for p in (tmp_path / d / "report").rglob("*"))
+                      for d in ("forked", "inline"))
+    assert forked == inline and any(p.name.startswith("detail-") for p in forked)
+    for rel in forked:
+        if (tmp_path / "forked" / rel).is_file():
+            assert (tmp_path / "forked" / rel).read_bytes() == (tmp_path / "inline" / rel).read_bytes(), rel
+    assert not [p for p in (tmp_path / "forked" / "report").rglob("*") if p.name.endswith(".tmp")]
 
 
 def test_failure_in_report_child_fails_the_write(seed_run: Path, tmp_path: Path,
@@ -51,6 +59,7 @@ def test_failure_in_report_child_fails_the_write(seed_run: Path, tmp_path: Path,
         _write(tmp_path / "out", seed_run)
     assert not (tmp_path / "out" / "manifest.json").exists()
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
+    assert not list((tmp_path / "out" / "report").iterdir())
 
 
 def test_failure_writing_parquet_in_the_child_fails_the_write(seed_run: Path, tmp_path: Path,

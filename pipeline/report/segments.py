@@ -36,15 +36,64 @@ _LOOKUP_MAX = 64
 _PAIR_SLOTS = 1 << 16
 _PAIR_MASK = np.uint32(_PAIR_SLOTS - 1)
 _PAIR_MUL = np.uint32(40503)
+# The character diff's work budget, in characters scanned by substring searches: a fixed
+# allowance plus this many per character of the two lines. A repaired line (a few spots)
+# costs a small fraction of it; a line rewritten throughout (mojibake in every word) would
+# cost time quadratic in its length, and is shown instead as one marked replacement.
+# Lines longer than DIFF_MAX_CHARS (both sides together) go to the marked view directly.
+DIFF_WORK_BASE = 1_000_000
+DIFF_WORK_PER_CHAR = 16
+DIFF_MAX_CHARS = 200_000
+# In that marked replacement, how much of the replaced text is kept (the rest is counted).
+COARSE_SHOWN = 2_000
 
 
-def char_diff(before: str, after: str) -> list[list[str]]:
+class DiffTooLarge(Exception):
+    """The character diff would exceed its work budget."""
+
+
+def diff_budget(before: str, after: str) -> int:
+    """Work allowed for the character diff of `before` and `after` (linear in their length)."""
+    return DIFF_WORK_BASE + DIFF_WORK_PER_CHAR * (len(before) + len(after))
+
+
+def bounded_char_diff(before: str, after: str) -> tuple[list[list[str]], dict[str, int]]:
+    """`char_diff` within `diff_budget`, else a coarse diff in linear time: the common
+    prefix and suffix kept, the middle shown as one replacement whose taken-out part is cut
+    to COARSE_SHOWN characters. The second value is empty for an exact diff; for a coarse
+    one it says so and how many characters of the taken-out part were left out, so the
+    reader can mark it ("diff too large").
+
+    >>> bounded_char_diff("AT&amp;T", "AT&T")
+    ([['=', 'AT&'], ['-', 'amp;'], ['=', 'T']], {})
+    >>> diff, info = bounded_char_diff("CafÃ© " * 40_000, "Café " * 40_000)
+    >>> info["coarse"], info["cut"], diff[0], diff[1][0], len(diff[1][1]), diff[2][0]
+    (1, 237996, ['=', 'Caf'], '-', 2000, '+')
+    """
+    if len(before) + len(after) <= DIFF_MAX_CHARS:
+        try:
+            return char_diff(before, after, diff_budget(before, after)), {}
+        except DiffTooLarge:
+            pass
+    pre, suf = _affixes(before, after)
+    mid_a, mid_b = before[pre:len(before) - suf], after[pre:len(after) - suf]
+    out: list[list[str]] = [["=", before[:pre]]] if pre else []
+    if mid_a:
+        out.append(["-", mid_a[:COARSE_SHOWN]])
+    if mid_b:
+        out.append(["+", mid_b])
+    if suf:
+        out.append(["=", before[len(before) - suf:]])
+    return out, {"coarse": 1, "cut": max(0, len(mid_a) - COARSE_SHOWN)}
+
+
+def char_diff(before: str, after: str, budget: int | None = None) -> list[list[str]]:
     """Character-level diff as [op, text] pieces: '=' kept, '-' taken out, '+' put in.
 
     The pieces are those of difflib's SequenceMatcher(None, before, after, autojunk=False)
     opcodes (tests/report/test_segments.py compares both); autojunk off because with it,
     frequent characters (spaces) in long lines are ignored and the diff degrades to "whole
-    line replaced".
+    line replaced". With a `budget` (characters scanned), raises DiffTooLarge beyond it.
 
     >>> char_diff("procurement .", "procurement.")
     [['=', 'procurement'], ['-', ' '], ['=', '.']]
@@ -55,7 +104,7 @@ def char_diff(before: str, after: str) -> list[list[str]]:
     """
     out: list[list[str]] = []
     i = j = 0
-    for ai, bj, size in matching_blocks(before, after):
+    for ai, bj, size in matching_blocks(before, after, budget):
         if i < ai:
             out.append(["-", before[i:ai]])
         if j < bj:
@@ -66,7 +115,7 @@ def char_diff(before: str, after: str) -> list[list[str]]:
     return out
 
 
-def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
+def matching_blocks(a: str, b: str, budget: int | None = None) -> list[tuple[int, int, int]]:
     """difflib's `SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()`, as plain
     tuples: the longest common block, then the same again left and right of it, adjacent
     blocks merged, ending with (len(a), len(b), 0).
@@ -77,6 +126,11 @@ def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
     is fully defined (longest block, then first in `a`, then first in `b`), so any method
     finding that block gives the same diff; _longest_match finds it by substring search.
 
+    Work is counted as the characters each substring search may scan (the length of the
+    range of `b` it searches) plus the length of each range of `a` scanned; past `budget`
+    (None: no limit) DiffTooLarge is raised. Each range's search is cheap, but a line that
+    differs everywhere splits into as many ranges as it has differences, each scanned.
+
     >>> matching_blocks("abxcd", "abcd")
     [(0, 0, 2), (3, 2, 2), (5, 4, 0)]
     """
@@ -85,9 +139,15 @@ def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
     shared = (pre, len(a) - suf, len(b) - len(a))
     blocks: list[tuple[int, int, int]] = []
     queue = [(0, len(a), 0, len(b))]
+    left = budget if budget is not None else -1
     while queue:  # difflib's order, so equally long blocks resolve the same way
         alo, ahi, blo, bhi = queue.pop()
-        i, j, k = x = _longest_match(a, b, runs, shared, alo, ahi, blo, bhi)
+        i, j, k, finds = _longest_match(a, b, runs, shared, alo, ahi, blo, bhi)
+        x = (i, j, k)
+        if budget is not None:
+            left -= (ahi - alo) + finds * (bhi - blo + 1)
+            if left < 0:
+                raise DiffTooLarge(f"character diff over its budget of {budget}")
         if k:
             blocks.append(x)
             if alo < i and blo < j:
@@ -214,9 +274,10 @@ def _runs(stops: list[int]) -> tuple[list[int], list[int]]:
 
 
 def _longest_match(a: str, b: str, runs: tuple[list[int], list[int]], shared: tuple[int, int, int],
-                   alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int, int]:
+                   alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int, int, int]:
     """The longest block a[i:i+k] == b[j:j+k] within the ranges, first in `a`, then first in
-    `b` (difflib's find_longest_match without junk); (alo, blo, 0) if there is none.
+    `b` (difflib's find_longest_match without junk); (alo, blo, 0) if there is none. The
+    fourth value bounds the number of substring searches made (for the work budget).
 
     Scans `a` growing the best length one character at a time: the first character that
     occurs in `b` starts the first block; after that, a position is worth a `str.find` only
@@ -229,17 +290,19 @@ def _longest_match(a: str, b: str, runs: tuple[list[int], list[int]], shared: tu
     find = b.find
     longest = min(ahi - alo, bhi - blo)
     if longest <= 0:
-        return alo, blo, 0
+        return alo, blo, 0, 0
     i = alo
     while i < ahi and find(a[i], blo, bhi) < 0:
         i += 1
+    finds = i - alo + 1
     if i >= ahi:
-        return alo, blo, 0
+        return alo, blo, 0, finds
     firsts, ends = runs
     r = bisect_left(ends, i)  # the first stretch that ends at or after i
     top = min(ahi - i, longest, ends[r] - i + 1 if r < len(ends) and firsts[r] <= i else 1)
     known = _known(i, shared, len(a), blo, bhi)
-    best, besti = _grow(a, find, i, max(1, min(known, top)), top, blo, bhi), i
+    (best, grown), besti = _grow(a, find, i, max(1, min(known, top)), top, blo, bhi), i
+    finds += grown
     i += 1
     nruns = len(ends)
     while r < nruns and i + best < ahi and best < longest:
@@ -252,11 +315,13 @@ def _longest_match(a: str, b: str, runs: tuple[list[int], list[int]], shared: tu
         if i + best >= ahi:
             break
         known = _known(i, shared, len(a), blo, bhi)
+        finds += 1
         if known > best or find(a[i:i + best + 1], blo, bhi) >= 0:
             top = min(ahi - i, longest, end - i + 1)
-            best, besti = _grow(a, find, i, max(best + 1, min(known, top)), top, blo, bhi), i
+            (best, grown), besti = _grow(a, find, i, max(best + 1, min(known, top)), top, blo, bhi), i
+            finds += grown
         i += 1
-    return besti, find(a[besti:besti + best], blo, bhi), best
+    return besti, find(a[besti:besti + best], blo, bhi), best, finds + 1
 
 
 def _known(i: int, shared: tuple[int, int, int], alen: int, blo: int, bhi: int) -> int:
@@ -275,30 +340,35 @@ def _known(i: int, shared: tuple[int, int, int], alen: int, blo: int, bhi: int) 
     return 0
 
 
-def _grow(a: str, find: Callable[[str, int, int], int], i: int, ok: int, top: int, blo: int, bhi: int) -> int:
+def _grow(a: str, find: Callable[[str, int, int], int], i: int, ok: int, top: int, blo: int,
+          bhi: int) -> tuple[int, int]:
     """The length of the longest block of `a` starting at i that occurs in b[blo:bhi], given
     that `ok` characters do and at most `top` can: `top` itself first (between two repairs
     the pair stops bound a block exactly, so that one search is usually the answer), then
     galloping and bisecting (a block's prefixes occur wherever it does, so "occurs" is
-    monotone in the length)."""
+    monotone in the length). Returns the length and the number of searches made."""
+    n = 0
     if ok < top:
+        n += 1
         if find(a[i:i + top], blo, bhi) >= 0:
-            return top
+            return top, n
         top -= 1
     step = 1
     while ok < top:
         probe = min(ok + step, top)
+        n += 1
         if find(a[i:i + probe], blo, bhi) < 0:
             top = probe - 1
             break
         ok, step = probe, step * 2
     while ok < top:
         mid = (ok + top + 1) // 2
+        n += 1
         if find(a[i:i + mid], blo, bhi) >= 0:
             ok = mid
         else:
             top = mid - 1
-    return ok
+    return ok, n
 
 
 def reason_label(stage: str, rule: str) -> str:
@@ -363,7 +433,8 @@ def _kept(kind: str, text: str, start: int, end: int, by_span: dict[tuple[int, i
     seg: Segment = {"k": kind, "text": text, "start": start, "end": end}
     e = by_span.get((start, end))
     if e is not None and e.after.strip() == text:
-        seg["edit"] = {"stage": e.stage, "rule": e.rule, "diff": char_diff(e.before, e.after)}
+        diff, info = bounded_char_diff(e.before, e.after)
+        seg["edit"] = {"stage": e.stage, "rule": e.rule, "diff": diff, **info}
     return seg
 
 

@@ -55,6 +55,10 @@ class Marks:
                 parts.append(self.style("out", visible(text)) if self.color else f"[-{visible(text)}-]")
             else:
                 parts.append(self.style("in", visible(text)) if self.color else f"{{+{visible(text)}+}}")
+        if edit.get("coarse"):
+            # The character diff was over its work budget: one replacement, its taken-out part cut.
+            cut = f", {edit['cut']} more characters taken out not shown" if edit.get("cut") else ""
+            parts.append(self.style("note", f" (diff too large: shown as one replacement{cut})"))
         label = reason_label(edit["stage"], edit["rule"])
         tag = self.style("label-encoding", f" {label} ") if self.color else f"({label})"
         return f"{tag} {''.join(parts)}"
