@@ -12,10 +12,12 @@ Exit codes (also in the README):
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 EXIT_OK, EXIT_TASK_FAILED, EXIT_CONFIG, EXIT_INPUT, EXIT_OUTPUT = 0, 1, 2, 3, 4
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser(
         "run",
@@ -68,7 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="signature store of earlier batches (default: [dedup] store): copies of "
                      "articles kept by earlier batches become duplicates, and this batch's kept "
                      "articles are added for later ones")
-    run.add_argument("--verbose", action="store_true", help="show Luigi's own log")
+    talk = run.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true",
+                      help="print nothing but errors: no progress, no summary (for scripts)")
+    talk.add_argument("-v", dest="verbosity", action="count", default=0,
+                      help="-v: also a line per finished task; -vv: Luigi's own debug log as well")
+    talk.add_argument("--verbose", dest="verbosity", action="store_const", const=2, help="the same as -vv")
     ex = sub.add_parser(
         "explain",
         help="show what cleaning removes from one file, and which rule removed it",
@@ -104,6 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _version() -> str:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from pipeline import __version__
+
+    try:
+        luigi_version = version("luigi")
+    except PackageNotFoundError:
+        luigi_version = "not installed"
+    return f"newsclean {__version__} (Python {platform.python_version()}, luigi {luigi_version})"
+
+
 def main(argv: list[str] | None = None) -> int:
     # File names may hold bytes that are not UTF-8; print them escaped rather than crash on them.
     for stream in (sys.stdout, sys.stderr):
@@ -114,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "run":
+            args.started = time.monotonic()
             return cmd_run(args)
         if args.command == "explain":
             return cmd_explain(args)
@@ -229,7 +251,7 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
     import luigi
 
     from pipeline.io import digest
-    from pipeline.tasks import CODE_VERSION, LineFrequency, RunPipeline, corpus_current, line_tags, write_plan
+    from pipeline.tasks import CODE_VERSION, corpus_current, write_plan
 
     work = output_dir / ".work"
     shards = write_plan(files, work, cfg.run.shards)
@@ -238,7 +260,8 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
         return EXIT_CONFIG
     run_key = digest([cfg.fingerprint(), CODE_VERSION, shards, str(input_dir), index, index_key])
     if corpus_current(str(output_dir), run_key, index):
-        print(f"newsclean: {output_dir} is up to date; nothing to do")
+        if not args.quiet:
+            print(f"newsclean: {output_dir} is up to date; nothing to do")
         return EXIT_OK
     params: dict[str, object] = {"workers": args.workers, "detailed_summary": True}
     if args.scheduler_url:
@@ -250,13 +273,50 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
             conf.set("worker", "keep_alive", "true")
     else:
         params["local_scheduler"] = True
-    if not args.verbose:
-        params["log_level"] = "WARNING"
-        logging.getLogger("luigi-interface").setLevel(logging.WARNING)
+    if args.verbosity < 2:  # Luigi's own log (3,000 lines for 160 documents) only with -vv
+        level = logging.ERROR if args.quiet else logging.WARNING
+        params["log_level"] = logging.getLevelName(level)
+        logging.getLogger("luigi-interface").setLevel(level)
+    from pipeline.io import shard_of
+    from pipeline.progress import LogToProgress, Progress, mode_for
     from pipeline.tasks import SchedulerFactory
 
+    shard_docs: dict[int, int] = {}
+    for f in files:
+        shard_docs[shard_of(f.id, cfg.run.shards)] = shard_docs.get(shard_of(f.id, cfg.run.shards), 0) + 1
+    progress = Progress(mode_for(args.quiet, sys.stderr), len(files), shard_docs)
+    if args.verbosity >= 1:
+        handler = LogToProgress(progress)
+        handler.setFormatter(logging.Formatter("newsclean: %(message)s"))
+        logging.getLogger("newsclean").addHandler(handler)
+        logging.getLogger("newsclean").setLevel(logging.INFO)
+
+    class Factory(SchedulerFactory):  # every scheduler of this run reports to `progress`
+        def create_local_scheduler(self) -> luigi.scheduler.Scheduler:
+            return progress.wrap(super().create_local_scheduler())
+
+        def create_remote_scheduler(self, url: str) -> luigi.rpc.RemoteScheduler:
+            return progress.wrap(super().create_remote_scheduler(url))
+
+    with progress:  # the live lines end before the summary is printed
+        code = _build_both(args, input_dir, output_dir, config_path, work, shards, run_key, index, params, Factory)
+    if code == EXIT_OK and not args.quiet:
+        from pipeline.progress import summary
+
+        manifest = json.loads((output_dir / "manifest.json").read_text(encoding="utf-8"))
+        print(summary(manifest, str(output_dir), time.monotonic() - args.started))
+    return code
+
+
+def _build_both(args: argparse.Namespace, input_dir: Path, output_dir: Path, config_path: Path, work: Path,
+                shards: list, run_key: str, index: str, params: dict[str, object], factory: type) -> int:
+    """Phase one (line counts), then the rest; EXIT_OK or EXIT_TASK_FAILED."""
+    import luigi
+
+    from pipeline.tasks import LineFrequency, RunPipeline, line_tags
+
     def build(task: luigi.Task) -> bool:
-        result = luigi.build([task], worker_scheduler_factory=SchedulerFactory(), **params)
+        result = luigi.build([task], worker_scheduler_factory=factory(), **params)
         # Through luigid other workers may have run some of this run's tasks, which Luigi
         # reports as "not run" here although nothing is missing: what counts is the output.
         ok = result.status in (luigi.LuigiStatusCode.SUCCESS, luigi.LuigiStatusCode.SUCCESS_WITH_RETRY) or (
@@ -279,7 +339,6 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
                        spark_master=args.spark_master, index=index, **common)
     if not build(task):
         return EXIT_TASK_FAILED
-    print(f"newsclean: {len(files)} input files -> {output_dir}")
     return EXIT_OK
 
 
