@@ -39,8 +39,8 @@ STAGES = {"Decode": "decode", "Encoding": "encoding", "LineCounts": "line counts
           "WriteCorpus": "writing corpus"}
 # Corpus-level tasks cover every document at once; the rest run per shard.
 CORPUS_TASKS = frozenset({"Dedup", "SparkDedup", "WriteCorpus"})
-FORMAT = "{desc}: {n_fmt}/{total_fmt} documents [{elapsed}<{remaining}, {rate_fmt}]"
-BAR_FORMAT = "{desc:<15} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]"
+FORMAT = "{desc}: {n_fmt}/{total_fmt} documents [{elapsed}<{remaining}, {rate_noinv_fmt}]"
+BAR_FORMAT = "{desc:<15} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_noinv_fmt}]"
 _FIRST_NUMBER = re.compile(r"(\d+) documents")
 
 
