@@ -19,12 +19,12 @@ import html
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from pipeline.io import temp_file
 from pipeline.models import Doc
 from pipeline.report.segments import build_view, reason_label
 
@@ -148,7 +148,7 @@ class ReportWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp_docs = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.docs.", suffix=".tmp")
+        fd, self._tmp_docs = temp_file(path.parent, prefix=f".{path.name}.docs.")
         self._docs = os.fdopen(fd, "wb", buffering=1 << 20)
         self._rows: list[list[Any]] = []
         self._rules: dict[str, int] = {}
@@ -205,7 +205,7 @@ class ReportWriter:
             f'<script id="nc-index" type="application/json">{_script_json(index)}</script>'
             '<script id="nc-docs" type="application/json">['
         )
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        fd, tmp = temp_file(self.path.parent, prefix=f".{self.path.name}.")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out, open(self._tmp_docs, encoding="utf-8") as docs:
                 out.write(head)
