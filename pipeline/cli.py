@@ -37,6 +37,13 @@ exit codes: 0 ok, 1 a task failed, 2 usage or configuration error, 3 input folde
 """
 
 
+def _paragraphs(*texts: str) -> str:
+    """Help text paragraphs wrapped to 88 columns (RawDescriptionHelpFormatter keeps examples as written)."""
+    import textwrap
+
+    return "\n\n".join(textwrap.fill(t, 88) for t in texts)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="newsclean",
@@ -80,14 +87,32 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser(
         "explain",
         help="show what cleaning removes from one file, and which rule removed it",
-        epilog="example:\n  python -m pipeline explain seeds/000_2cb9e80f71fff0a9.txt",
+        description=_paragraphs(
+            "Clean one input file as `run` would and list every removed line with the rule that removed it "
+            "(and the rule's reason), every in-place encoding fix, the title and the flags.",
+            "Like `run`, it removes lines that recur across the batch's stories (corpus.recurring-line). "
+            "Which batch: with --corpus, the batch of the run that wrote that corpus (its recorded line "
+            "counts in .work, instantly, with its configuration); with --batch DIR, DIR's files are "
+            "counted; otherwise the file's own folder is counted, as `run --input` on that folder would. "
+            "--no-batch cleans the file on its own."),
+        epilog="examples:\n"
+        "  newsclean explain seeds/000_2cb9e80f71fff0a9.txt\n"
+        "  newsclean explain /srv/scrapes/site/story.txt --corpus /srv/corpus   # as that run did\n"
+        "  newsclean explain story.txt --batch /srv/scrapes --json | jq '.removed[].rule'\n\n"
+        "exit codes: 0 ok, 2 configuration error, 3 file, batch or corpus unusable",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ex.add_argument("file", type=Path)
-    ex.add_argument("--config", type=Path, default=None)
-    ex.add_argument("--batch", type=Path, default=None,
-                    help="folder of the batch the file belongs to: lines recurring across its documents "
-                         "are removed as in a `run` (corpus.recurring-line); without it they are not")
+    ex.add_argument("file", type=Path, help="the input file (read only)")
+    ex.add_argument("--config", type=Path, default=None,
+                    help="pipeline TOML (default: the corpus's with --corpus, else config/pipeline.toml)")
+    which = ex.add_mutually_exclusive_group()
+    which.add_argument("--corpus", type=Path, default=None, metavar="DIR",
+                       help="a corpus written by `run --output`: use that run's batch-recurring lines")
+    which.add_argument("--batch", type=Path, default=None, metavar="DIR",
+                       help="count batch-recurring lines over this folder (default: the file's folder)")
+    which.add_argument("--no-batch", action="store_true",
+                       help="remove no batch-recurring lines (the file cleaned on its own)")
+    ex.add_argument("--json", action="store_true", help="print one JSON object instead of the listing")
     corpus_help = "corpus folder written by `run --output` (default: data/seeds, what `make run` writes)"
     sh = sub.add_parser(
         "show",
@@ -102,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("--corpus", type=Path, default=Path("data/seeds"), help=corpus_help)
     sh.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                     help="colour the marks: auto = only when stdout is a terminal and NO_COLOR is unset")
+    sh.add_argument("--json", action="store_true",
+                    help='print {"document": its documents.jsonl row, "article": its articles.jsonl row '
+                    '(a duplicate: its own cleaned text, same fields; rejected: null)} instead')
     st = sub.add_parser(
         "stats",
         help="print a corpus manifest as tables",
@@ -149,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsclean: interrupted; finished outputs are kept and a rerun resumes from them", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `newsclean show ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     return EXIT_CONFIG
 
 
@@ -344,33 +375,71 @@ def _build_both(args: argparse.Namespace, input_dir: Path, output_dir: Path, con
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from pipeline.config import load_config
+    from pipeline.io import doc_id
     from pipeline.models import Doc
     from pipeline.stages import clean_document, removal_log
 
-    cfg = load_config(args.config)
+    run = None
+    if args.corpus is not None:
+        from pipeline import lastrun
+
+        run = lastrun.load(args.corpus)
+        if run is None:
+            print(f"newsclean: {args.corpus} has no record of the run that wrote it (no manifest.json, or its "
+                  ".work folder was removed); pass the folder given to `run --output`, or use --batch",
+                  file=sys.stderr)
+            return EXIT_INPUT
+    cfg = load_config(args.config or (Path(run["config_path"]) if run else None))
     try:
         raw = args.file.read_bytes()
     except OSError as exc:
         print(f"newsclean: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return EXIT_INPUT
-    recurring, ident = None, args.file.stem
-    if args.batch:
-        from pipeline.io import doc_id
+    # The batch whose recurring lines a `run` would remove: the corpus's own run, the folder
+    # given, or the file's own folder (as `run --input` on that folder would count them).
+    recurring, batch, how = None, None, "none (--no-batch)"
+    if run is not None:
+        recurring, batch = lastrun.recurring_lines(args.corpus), Path(run["input_dir"])
+        how = f"the run that wrote {args.corpus} (its .work line counts)"
+        if recurring is None:
+            print(f"newsclean: the line counts of {args.corpus}'s run are gone from its .work folder; "
+                  "use --batch", file=sys.stderr)
+            return EXIT_INPUT
+    elif not args.no_batch:
+        from pipeline.io import InputError
 
-        recurring = _batch_recurring(args.batch, cfg)
+        batch = args.batch or args.file.parent
+        try:
+            recurring = _batch_recurring(batch, cfg)
+        except (InputError, OSError) as exc:
+            print(f"newsclean: cannot count the batch's recurring lines: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        how = f"counted over {batch}" + ("" if args.batch else " (the file's folder; see --batch, --corpus)")
+    ident = args.file.stem
+    if batch is not None:
         try:  # the id (and so the source) the file has inside its batch
-            ident = doc_id(args.file.resolve().relative_to(args.batch.resolve()).as_posix())
+            ident = doc_id(args.file.resolve().relative_to(batch.resolve()).as_posix())
         except ValueError:
             pass
     doc = clean_document(Doc(id=ident, source=str(args.file), sha256="", size=len(raw)), raw, cfg, recurring)
+    reasons = {r.rule_id: r.reason for r in cfg.boilerplate.rules}
+    removed = removal_log(doc)
+    if args.json:
+        return _print_json({
+            "file": str(args.file), "id": ident, "status": doc.status, "reason": doc.reason,
+            "flags": sorted(doc.flags), "title": doc.title, "text": doc.text(), "recurring_lines": how,
+            "removed": [{"stage": r.stage, "rule": r.rule, "text": r.text, "start": r.start, "end": r.end,
+                         "why": reasons.get(r.rule)} for r in removed],
+            "edits": [{"stage": e.stage, "rule": e.rule, "start": e.start, "end": e.end, "before": e.before,
+                       "after": e.after} for e in doc.edits]})
     print(f"{args.file}: {doc.status}" + (f" ({doc.reason})" if doc.reason else ""))
+    print(f"batch-recurring lines: {how}")
     for flag in doc.flags:
         print(f"flag: {flag}" + ("  (removals exceeded the [boilerplate] share limits: kept whole)"
                                  if flag == "review:boilerplate-share" else ""))
     if doc.title:
         print(f"title: {doc.title}")
-    reasons = {r.rule_id: r.reason for r in cfg.boilerplate.rules}
-    for r in removal_log(doc):
+    for r in removed:
         why = f"  ({reasons[r.rule]})" if r.rule in reasons else ""
         print(f"  - [{r.stage} {r.rule}] @{r.start}-{r.end}: {r.text}{why}")
     for e in doc.edits:
@@ -412,7 +481,7 @@ def _open_corpus(folder: Path):  # -> pipeline.reader.Corpus | None
 def cmd_show(args: argparse.Namespace) -> int:
     import difflib
 
-    from pipeline.report.show import render_article, render_document
+    from pipeline.report.show import render_article, render_document, render_duplicate
 
     corpus = _open_corpus(args.corpus)
     if corpus is None:
@@ -424,11 +493,57 @@ def cmd_show(args: argparse.Namespace) -> int:
         hint = f"; did you mean {', '.join(near)}?" if near else ""
         print(f"newsclean: no document {args.id!r} in {args.corpus}{hint}", file=sys.stderr)
         return EXIT_CONFIG
-    if doc.status != "kept":
-        sys.stdout.write(render_document(doc))
-        return EXIT_OK
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-    sys.stdout.write(render_article(corpus.article(args.id), color=color))
+    if doc.status == "kept":
+        art = corpus.article(args.id)
+        if args.json:
+            return _print_json({"document": doc.record, "article": art.record,
+                                "duplicates": [d.record for d in art.duplicates]})
+        sys.stdout.write(render_article(art, color=color))
+    elif doc.status == "duplicate":
+        own = _own_text(args.corpus, doc.id)
+        if args.json:
+            return _print_json({"document": doc.record, "article": own.record if own else None})
+        sys.stdout.write(render_duplicate(doc, own, _show_command(args.corpus, doc.duplicate_of or "", corpus),
+                                          color=color))
+    elif args.json:
+        return _print_json({"document": doc.record, "article": None})
+    else:
+        sys.stdout.write(render_document(doc))
+    return EXIT_OK
+
+
+def _own_text(folder: Path, doc_id: str):  # -> pipeline.reader.Article | None
+    """A duplicate's text as the run cleaned it, from the run's work files (see lastrun)."""
+    from pipeline import lastrun
+    from pipeline.corpus import article_record
+    from pipeline.reader import Article
+    from pipeline.report.spans import span_record
+
+    doc = lastrun.cleaned(folder, doc_id)
+    if doc is None:
+        return None
+    rec = article_record(doc)
+    rec.pop("clean_file", None)  # a duplicate has no clean/ file
+    return Article.from_record(rec, spans=span_record(doc))
+
+
+def _show_command(folder: Path, target: str, corpus: object) -> str:
+    """The `show` command for a duplicate's kept article, ready to copy: in this corpus, or in
+    an earlier batch's (`FOLDER#ID`, a signature-store match)."""
+    import shlex
+
+    if "#" in target and target.split("#", 1)[0].startswith("/"):
+        earlier, _, ident = target.partition("#")
+        try:
+            corpus.document(target)  # an id that merely contains "#" (id collisions do)
+        except KeyError:
+            folder, target = Path(earlier), ident
+    return f"newsclean show {shlex.quote(target)} --corpus {shlex.quote(str(folder))}"
+
+
+def _print_json(obj: object) -> int:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True))
     return EXIT_OK
 
 
