@@ -133,10 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser(
         "stats",
         help="print a corpus manifest as tables",
-        epilog="example:\n  newsclean stats --corpus data/seeds\n\nexit codes: 0 ok, 3 corpus folder unusable",
+        description="Documents per status, removals per stage and rule (lines, characters and words "
+        "removed), rejections, flags and versions of a corpus, from its manifest.json.",
+        epilog="examples:\n  newsclean stats --corpus data/seeds\n"
+        "  newsclean stats --corpus data/seeds --json | jq '.manifest.removed_text.boilerplate'\n\n"
+        "exit codes: 0 ok, 3 corpus folder unusable",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     st.add_argument("--corpus", type=Path, default=Path("data/seeds"), help=corpus_help)
+    st.add_argument("--json", action="store_true",
+                    help='print {"corpus", "manifest": manifest.json, "seconds_per_stage": from run.json} instead')
     return p
 
 
@@ -553,6 +559,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     corpus = _open_corpus(args.corpus)
     if corpus is None:
         return EXIT_INPUT
+    if args.json:
+        try:
+            timings = json.loads((args.corpus / "run.json").read_text(encoding="utf-8")).get("seconds_per_stage")
+        except (OSError, ValueError):
+            timings = None
+        return _print_json({"corpus": str(args.corpus), "manifest": corpus.manifest, "seconds_per_stage": timings})
     print(f"corpus: {args.corpus}\n")
     sys.stdout.write(render_stats(corpus.manifest))
     return EXIT_OK
