@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="signature store of earlier batches (default: [dedup] store): copies of "
                      "articles kept by earlier batches become duplicates, and this batch's kept "
                      "articles are added for later ones")
+    run.add_argument("--gc", action="store_true",
+                     help="after a successful run, remove the work files it does not use (see `gc`)")
     talk = run.add_mutually_exclusive_group()
     talk.add_argument("-q", "--quiet", action="store_true",
                       help="print nothing but errors: no progress, no summary (for scripts)")
@@ -130,6 +132,21 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("--json", action="store_true",
                     help='print {"document": its documents.jsonl row, "article": its articles.jsonl row '
                     '(a duplicate: its own cleaned text, same fields; rejected: null)} instead')
+    gc = sub.add_parser(
+        "gc",
+        help="remove work files no configuration of the corpus's last run reads",
+        description=_paragraphs(
+            "Remove from the corpus's .work folder every intermediate file that the run that wrote the "
+            "corpus did not read or write: outputs of earlier settings, of shards whose files have "
+            "changed since, and of earlier input folders. What stays is exactly what that run used, so "
+            "rerunning it still does no work. Waits for a run writing to the same folder.",
+            "`run --gc` does the same at the end of a successful run."),
+        epilog="examples:\n  newsclean gc --corpus /srv/corpus\n  newsclean gc --corpus /srv/corpus --dry-run\n\n"
+        "exit codes: 0 ok, 3 not a corpus, or no record of its last run",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    gc.add_argument("--corpus", type=Path, default=Path("data/seeds"), help=corpus_help)
+    gc.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
     st = sub.add_parser(
         "stats",
         help="print a corpus manifest as tables",
@@ -177,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_show(args)
         if args.command == "stats":
             return cmd_stats(args)
+        if args.command == "gc":
+            return cmd_gc(args)
     except ConfigError as exc:
         print(f"newsclean: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -299,6 +318,8 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
     if corpus_current(str(output_dir), run_key, index):
         if not args.quiet:
             print(f"newsclean: {output_dir} is up to date; nothing to do")
+        if args.gc and not args.scheduler_url:
+            return _collect(output_dir, dry_run=False, say=(lambda _m: None) if args.quiet else print)
         return EXIT_OK
     params: dict[str, object] = {"workers": args.workers, "detailed_summary": True}
     if args.scheduler_url:
@@ -337,6 +358,8 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
 
     with progress:  # the live lines end before the summary is printed
         code = _build_both(args, input_dir, output_dir, config_path, work, shards, run_key, index, params, Factory)
+    if code == EXIT_OK and args.gc and not args.scheduler_url:  # luigid runs share the folder: gc by hand
+        code = _collect(output_dir, dry_run=False, say=(lambda _m: None) if args.quiet else print)
     if code == EXIT_OK and not args.quiet:
         from pipeline.progress import summary
 
@@ -550,6 +573,36 @@ def _show_command(folder: Path, target: str, corpus: object) -> str:
 
 def _print_json(obj: object) -> int:
     print(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    from pipeline.runlock import output_lock
+
+    if _open_corpus(args.corpus) is None:
+        return EXIT_INPUT
+    folder = args.corpus.resolve()
+    try:
+        with output_lock(folder, shared=False, say=lambda m: print(m, file=sys.stderr)):
+            return _collect(folder, dry_run=args.dry_run, say=print)
+    except OSError as exc:
+        print(f"newsclean: cannot clean {folder / '.work'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_OUTPUT
+
+
+def _collect(folder: Path, dry_run: bool, say) -> int:  # say: Callable[[str], None]
+    """Remove what the corpus's current run does not use from its .work (the lock is held)."""
+    from pipeline import gc, lastrun
+
+    run = lastrun.load(folder)
+    if run is None:
+        print(f"newsclean: {folder} has no record of the run that wrote it (a corpus written by an older "
+              "newsclean); run `newsclean run` on it once, then gc", file=sys.stderr)
+        return EXIT_INPUT
+    done = gc.collect(folder, run["keep"], dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    say(f"newsclean: {verb} {done.removed_files} work files ({done.removed_bytes / 1e6:.1f} MB); kept "
+        f"{done.kept_files} ({done.kept_bytes / 1e6:.1f} MB) that the current run reads")
     return EXIT_OK
 
 
