@@ -76,6 +76,7 @@ class Progress:
         self.tasks: dict[str, tuple[str, int]] = {}  # task id -> (family, documents)
         self.seen: set[str] = set()
         self.lock = threading.RLock()
+        self.pid = os.getpid()
         self._read, self._write = os.pipe()
         os.set_blocking(self._write, False)
         self._stop = threading.Event()
@@ -96,13 +97,16 @@ class Progress:
                 pass
 
         def add_task_(*args: Any, **kwargs: Any) -> Any:
-            self.task_event(kwargs.get("task_id", ""), kwargs.get("family") or "", kwargs.get("params") or {},
-                            kwargs.get("status") or "")
+            # In a task process (a Spark task reporting its tracking URL calls add_task) the
+            # display is not ours, and its lock may have been held by our thread at the fork.
+            if os.getpid() == self.pid:
+                    self.task_event(kwargs.get("task_id", ""), kwargs.get("family") or "", kwargs.get("params") or {},
+                                kwargs.get("status") or "")
             return add_task(*args, **kwargs)
 
         def get_work_(*args: Any, **kwargs: Any) -> Any:
             response = get_work(*args, **kwargs)
-            if isinstance(response, dict) and response.get("task_id"):
+            if isinstance(response, dict) and response.get("task_id") and os.getpid() == self.pid:
                 self.task_started(response["task_id"])
             return response
 
