@@ -30,7 +30,9 @@ examples:
   newsclean run --input in --output out --config my-pipeline.toml
   newsclean explain seeds/000_2cb9e80f71fff0a9.txt
   newsclean show 000_2cb9e80f71fff0a9 --corpus data/seeds
-  newsclean stats --corpus data/seeds
+  newsclean stats --corpus data/seeds --json
+  newsclean gc --corpus data/seeds
+  newsclean --version
 
 exit codes: 0 ok, 1 a task failed, 2 usage or configuration error, 3 input folder unusable,
 4 output folder not writable
@@ -57,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="clean a folder of articles into a canonical corpus",
         description="Clean every file below --input and write the corpus to --output.",
-        epilog="example:\n  python -m pipeline run --input seeds --output data/seeds --workers 2\n\n"
+        epilog="examples:\n  python -m pipeline run --input seeds --output data/seeds --workers 2\n"
+        "  newsclean run --input /srv/scrapes --output /srv/corpus --quiet --gc   # from cron\n\n"
         "exit codes: 0 ok, 1 a task failed, 2 configuration error, 3 input unusable, 4 output not writable",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

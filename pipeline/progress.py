@@ -139,8 +139,8 @@ class Progress:
                 else:
                     stage.partial.pop(task_id, None)
                     stage.done[task_id] = docs
-                    log.info("%s %s done (%d documents)", STAGES[fam],
-                             "" if fam in CORPUS_TASKS else f"shard {params.get('shard')}", docs)
+                    log.info("%s%s done (%d documents)", STAGES[fam],
+                             "" if fam in CORPUS_TASKS else f" shard {params.get('shard')}", docs)
                     self._maybe_finished(stage)
 
     def task_started(self, task_id: str) -> None:

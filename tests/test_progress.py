@@ -135,6 +135,8 @@ def test_quiet_prints_nothing_and_v_adds_a_line_per_task(tmp_path: Path) -> None
     loud = run_cli("run", "--input", str(SEEDS), "--output", str(tmp_path / "v"), "-v")
     assert "newsclean: boilerplate shard " in loud.stderr and "DEBUG" not in loud.stderr
     assert len(loud.stderr.splitlines()) < 100
+    debug = run_cli("run", "--input", str(SEEDS), "--output", str(tmp_path / "vv"), "-vv")
+    assert "DEBUG" in debug.stderr and len(debug.stderr.splitlines()) > len(loud.stderr.splitlines())
 
 
 def test_a_terminal_gets_live_bars(tmp_path: Path) -> None:
