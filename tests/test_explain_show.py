@@ -102,3 +102,22 @@ def test_show_duplicate_prints_its_own_text_and_a_hint_that_works(footer_batch: 
     shutil.rmtree(out / ".work")
     gone = run_cli("show", "copies/001_copy", "--corpus", str(out)).stdout
     assert "not available" in gone and "--corpus" in gone
+
+
+def test_show_hint_for_a_copy_of_an_earlier_batch_names_that_batch(tmp_path: Path) -> None:
+    from tests.conftest import SEEDS
+
+    first, second = tmp_path / "day1", tmp_path / "day2"
+    (second / "in").mkdir(parents=True)
+    shutil.copy(SEEDS / "001_8daedd7ade3504a8.txt", second / "in" / "copy.txt")
+    (second / "in" / "fresh.txt").write_text("Fresh\n\nA story of its own that nothing earlier printed, told in "
+                                             "enough words to stand as an article.\n", encoding="utf-8")
+    index = tmp_path / "index"
+    run_cli("run", "--input", str(SEEDS), "--output", str(first / "out"), "--index", str(index), "-q")
+    run_cli("run", "--input", str(second / "in"), "--output", str(second / "out"), "--index", str(index), "-q")
+    shown = run_cli("show", "copy", "--corpus", str(second / "out")).stdout
+    assert shown.startswith("copy  duplicate")
+    hint = next(line for line in shown.splitlines() if line.startswith("the kept article: "))
+    command = shlex.split(hint.removeprefix("the kept article: "))
+    assert command == ["newsclean", "show", "001_8daedd7ade3504a8", "--corpus", str((first / "out").resolve())]
+    assert run_cli(*command[1:]).stdout.startswith("001_8daedd7ade3504a8  kept")
