@@ -142,7 +142,8 @@ def test_quiet_prints_nothing_and_v_adds_a_line_per_task(tmp_path: Path) -> None
 def test_a_terminal_gets_live_bars(tmp_path: Path) -> None:
     leader, follower = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", "--input", str(SEEDS), "--output",
-                             str(tmp_path / "out")], stdout=follower, stderr=follower, cwd=ROOT)
+                             str(tmp_path / "out")], stdout=follower, stderr=follower, cwd=ROOT,
+                            env={**os.environ, "TERM": "xterm"})  # TERM=dumb (some CI) means no live lines
     os.close(follower)
     chunks = []
     while True:
