@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# What each target installs: running needs the project alone; testing (and linting) also the
+# test and Spark extras (the Spark tests start a real local Spark; pyspark is ~500 MB).
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 EVAL   ?= ../shared/eval
 OUT    ?= data/seeds
 
@@ -10,34 +13,40 @@ SIZES  ?= 1000,10000,100000
 
 .PHONY: run test lint eval bench fuzz clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(TEST_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,spark]'
-	touch $(STAMP)
+	touch $(TEST_STAMP) $(RUN_STAMP)
 
-venv: $(STAMP)
+venv: $(RUN_STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) -m pipeline run --input seeds --output $(OUT)
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(PY) -m ruff check pipeline tests bench tools fuzz
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(PY) -m ruff check pipeline tests bench tools fuzz
 	$(PY) -m pytest
 
-eval: $(STAMP)
+eval: $(RUN_STAMP)
 	$(PY) tools/eval.py $(EVAL)
 
 # Throughput on deterministic generated corpora (data/bench/); `make bench SIZES=1000` for one size.
-bench: $(STAMP)
+bench: $(RUN_STAMP)
 	$(PY) -m bench --sizes $(SIZES) --workers 2
 
 # Coverage-guided fuzzing of the cleaning entry point (atheris); not part of `make test` or CI.
 FUZZ_SECONDS ?= 300
-fuzz: $(STAMP)
+fuzz: $(RUN_STAMP)
 	$(PY) -m pip install --quiet -e '.[fuzz]'
 	mkdir -p data/fuzz-corpus
 	$(PY) fuzz/fuzz_clean.py data/fuzz-corpus fuzz/seeds -max_total_time=$(FUZZ_SECONDS) -timeout=60 \

@@ -12,10 +12,12 @@ Exit codes (also in the README):
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 EXIT_OK, EXIT_TASK_FAILED, EXIT_CONFIG, EXIT_INPUT, EXIT_OUTPUT = 0, 1, 2, 3, 4
@@ -28,11 +30,20 @@ examples:
   newsclean run --input in --output out --config my-pipeline.toml
   newsclean explain seeds/000_2cb9e80f71fff0a9.txt
   newsclean show 000_2cb9e80f71fff0a9 --corpus data/seeds
-  newsclean stats --corpus data/seeds
+  newsclean stats --corpus data/seeds --json
+  newsclean gc --corpus data/seeds
+  newsclean --version
 
 exit codes: 0 ok, 1 a task failed, 2 usage or configuration error, 3 input folder unusable,
 4 output folder not writable
 """
+
+
+def _paragraphs(*texts: str) -> str:
+    """Help text paragraphs wrapped to 88 columns (RawDescriptionHelpFormatter keeps examples as written)."""
+    import textwrap
+
+    return "\n\n".join(textwrap.fill(t, 88) for t in texts)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,12 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser(
         "run",
         help="clean a folder of articles into a canonical corpus",
         description="Clean every file below --input and write the corpus to --output.",
-        epilog="example:\n  python -m pipeline run --input seeds --output data/seeds --workers 2\n\n"
+        epilog="examples:\n  python -m pipeline run --input seeds --output data/seeds --workers 2\n"
+        "  newsclean run --input /srv/scrapes --output /srv/corpus --quiet --gc   # from cron\n\n"
         "exit codes: 0 ok, 1 a task failed, 2 configuration error, 3 input unusable, 4 output not writable",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -68,18 +81,43 @@ def build_parser() -> argparse.ArgumentParser:
                      help="signature store of earlier batches (default: [dedup] store): copies of "
                      "articles kept by earlier batches become duplicates, and this batch's kept "
                      "articles are added for later ones")
-    run.add_argument("--verbose", action="store_true", help="show Luigi's own log")
+    run.add_argument("--gc", action="store_true",
+                     help="after a successful run, remove the work files it does not use (see `gc`)")
+    talk = run.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true",
+                      help="print nothing but errors: no progress, no summary (for scripts)")
+    talk.add_argument("-v", dest="verbosity", action="count", default=0,
+                      help="-v: also a line per finished task; -vv: Luigi's own debug log as well")
+    talk.add_argument("--verbose", dest="verbosity", action="store_const", const=2, help="the same as -vv")
     ex = sub.add_parser(
         "explain",
         help="show what cleaning removes from one file, and which rule removed it",
-        epilog="example:\n  python -m pipeline explain seeds/000_2cb9e80f71fff0a9.txt",
+        description=_paragraphs(
+            "Clean one input file as `run` would and list every removed line with the rule that removed it "
+            "(and the rule's reason), every in-place encoding fix, the title and the flags.",
+            "Like `run`, it removes lines that recur across the batch's stories (corpus.recurring-line). "
+            "Which batch: with --corpus, the batch of the run that wrote that corpus (its recorded line "
+            "counts in .work, instantly, with its configuration); with --batch DIR, DIR's files are "
+            "counted; otherwise the file's own folder is counted, as `run --input` on that folder would. "
+            "--no-batch cleans the file on its own."),
+        epilog="examples:\n"
+        "  newsclean explain seeds/000_2cb9e80f71fff0a9.txt\n"
+        "  newsclean explain /srv/scrapes/site/story.txt --corpus /srv/corpus   # as that run did\n"
+        "  newsclean explain story.txt --batch /srv/scrapes --json | jq '.removed[].rule'\n\n"
+        "exit codes: 0 ok, 2 configuration error, 3 file, batch or corpus unusable",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ex.add_argument("file", type=Path)
-    ex.add_argument("--config", type=Path, default=None)
-    ex.add_argument("--batch", type=Path, default=None,
-                    help="folder of the batch the file belongs to: lines recurring across its documents "
-                         "are removed as in a `run` (corpus.recurring-line); without it they are not")
+    ex.add_argument("file", type=Path, help="the input file (read only)")
+    ex.add_argument("--config", type=Path, default=None,
+                    help="pipeline TOML (default: the corpus's with --corpus, else config/pipeline.toml)")
+    which = ex.add_mutually_exclusive_group()
+    which.add_argument("--corpus", type=Path, default=None, metavar="DIR",
+                       help="a corpus written by `run --output`: use that run's batch-recurring lines")
+    which.add_argument("--batch", type=Path, default=None, metavar="DIR",
+                       help="count batch-recurring lines over this folder (default: the file's folder)")
+    which.add_argument("--no-batch", action="store_true",
+                       help="remove no batch-recurring lines (the file cleaned on its own)")
+    ex.add_argument("--json", action="store_true", help="print one JSON object instead of the listing")
     corpus_help = "corpus folder written by `run --output` (default: data/seeds, what `make run` writes)"
     sh = sub.add_parser(
         "show",
@@ -94,14 +132,51 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("--corpus", type=Path, default=Path("data/seeds"), help=corpus_help)
     sh.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                     help="colour the marks: auto = only when stdout is a terminal and NO_COLOR is unset")
+    sh.add_argument("--json", action="store_true",
+                    help='print {"document": its documents.jsonl row, "article": its articles.jsonl row '
+                    '(a duplicate: its own cleaned text, same fields; rejected: null)} instead')
+    gc = sub.add_parser(
+        "gc",
+        help="remove work files no configuration of the corpus's last run reads",
+        description=_paragraphs(
+            "Remove from the corpus's .work folder every intermediate file that the run that wrote the "
+            "corpus did not read or write: outputs of earlier settings, of shards whose files have "
+            "changed since, and of earlier input folders. What stays is exactly what that run used, so "
+            "rerunning it still does no work. Waits for a run writing to the same folder.",
+            "`run --gc` does the same at the end of a successful run."),
+        epilog="examples:\n  newsclean gc --corpus /srv/corpus\n  newsclean gc --corpus /srv/corpus --dry-run\n\n"
+        "exit codes: 0 ok, 3 not a corpus, or no record of its last run",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    gc.add_argument("--corpus", type=Path, default=Path("data/seeds"), help=corpus_help)
+    gc.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
     st = sub.add_parser(
         "stats",
         help="print a corpus manifest as tables",
-        epilog="example:\n  newsclean stats --corpus data/seeds\n\nexit codes: 0 ok, 3 corpus folder unusable",
+        description="Documents per status, removals per stage and rule (lines, characters and words "
+        "removed), rejections, flags and versions of a corpus, from its manifest.json.",
+        epilog="examples:\n  newsclean stats --corpus data/seeds\n"
+        "  newsclean stats --corpus data/seeds --json | jq '.manifest.removed_text.boilerplate'\n\n"
+        "exit codes: 0 ok, 3 corpus folder unusable",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     st.add_argument("--corpus", type=Path, default=Path("data/seeds"), help=corpus_help)
+    st.add_argument("--json", action="store_true",
+                    help='print {"corpus", "manifest": manifest.json, "seconds_per_stage": from run.json} instead')
     return p
+
+
+def _version() -> str:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from pipeline import __version__
+
+    try:
+        luigi_version = version("luigi")
+    except PackageNotFoundError:
+        luigi_version = "not installed"
+    return f"newsclean {__version__} (Python {platform.python_version()}, luigi {luigi_version})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "run":
+            args.started = time.monotonic()
             return cmd_run(args)
         if args.command == "explain":
             return cmd_explain(args)
@@ -121,12 +197,17 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_show(args)
         if args.command == "stats":
             return cmd_stats(args)
+        if args.command == "gc":
+            return cmd_gc(args)
     except ConfigError as exc:
         print(f"newsclean: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         print("newsclean: interrupted; finished outputs are kept and a rerun resumes from them", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `newsclean show ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     return EXIT_CONFIG
 
 
@@ -229,7 +310,7 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
     import luigi
 
     from pipeline.io import digest
-    from pipeline.tasks import CODE_VERSION, LineFrequency, RunPipeline, corpus_current, line_tags, write_plan
+    from pipeline.tasks import CODE_VERSION, corpus_current, write_plan
 
     work = output_dir / ".work"
     shards = write_plan(files, work, cfg.run.shards)
@@ -238,7 +319,10 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
         return EXIT_CONFIG
     run_key = digest([cfg.fingerprint(), CODE_VERSION, shards, str(input_dir), index, index_key])
     if corpus_current(str(output_dir), run_key, index):
-        print(f"newsclean: {output_dir} is up to date; nothing to do")
+        if not args.quiet:
+            print(f"newsclean: {output_dir} is up to date; nothing to do")
+        if args.gc and not args.scheduler_url:
+            return _collect(output_dir, dry_run=False, say=(lambda _m: None) if args.quiet else print)
         return EXIT_OK
     params: dict[str, object] = {"workers": args.workers, "detailed_summary": True}
     if args.scheduler_url:
@@ -250,13 +334,52 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
             conf.set("worker", "keep_alive", "true")
     else:
         params["local_scheduler"] = True
-    if not args.verbose:
-        params["log_level"] = "WARNING"
-        logging.getLogger("luigi-interface").setLevel(logging.WARNING)
+    if args.verbosity < 2:  # Luigi's own log (3,000 lines for 160 documents) only with -vv
+        level = logging.ERROR if args.quiet else logging.WARNING
+        params["log_level"] = logging.getLevelName(level)
+        logging.getLogger("luigi-interface").setLevel(level)
+    from pipeline.io import shard_of
+    from pipeline.progress import LogToProgress, Progress, mode_for
     from pipeline.tasks import SchedulerFactory
 
+    shard_docs: dict[int, int] = {}
+    for f in files:
+        shard_docs[shard_of(f.id, cfg.run.shards)] = shard_docs.get(shard_of(f.id, cfg.run.shards), 0) + 1
+    progress = Progress(mode_for(args.quiet, sys.stderr), len(files), shard_docs)
+    if args.verbosity >= 1:
+        handler = LogToProgress(progress)
+        handler.setFormatter(logging.Formatter("newsclean: %(message)s"))
+        logging.getLogger("newsclean").addHandler(handler)
+        logging.getLogger("newsclean").setLevel(logging.INFO)
+
+    class Factory(SchedulerFactory):  # every scheduler of this run reports to `progress`
+        def create_local_scheduler(self) -> luigi.scheduler.Scheduler:
+            return progress.wrap(super().create_local_scheduler())
+
+        def create_remote_scheduler(self, url: str) -> luigi.rpc.RemoteScheduler:
+            return progress.wrap(super().create_remote_scheduler(url))
+
+    with progress:  # the live lines end before the summary is printed
+        code = _build_both(args, input_dir, output_dir, config_path, work, shards, run_key, index, params, Factory)
+    if code == EXIT_OK and args.gc and not args.scheduler_url:  # luigid runs share the folder: gc by hand
+        code = _collect(output_dir, dry_run=False, say=(lambda _m: None) if args.quiet else print)
+    if code == EXIT_OK and not args.quiet:
+        from pipeline.progress import summary
+
+        manifest = json.loads((output_dir / "manifest.json").read_text(encoding="utf-8"))
+        print(summary(manifest, str(output_dir), time.monotonic() - args.started))
+    return code
+
+
+def _build_both(args: argparse.Namespace, input_dir: Path, output_dir: Path, config_path: Path, work: Path,
+                shards: list, run_key: str, index: str, params: dict[str, object], factory: type) -> int:
+    """Phase one (line counts), then the rest; EXIT_OK or EXIT_TASK_FAILED."""
+    import luigi
+
+    from pipeline.tasks import LineFrequency, RunPipeline, line_tags
+
     def build(task: luigi.Task) -> bool:
-        result = luigi.build([task], worker_scheduler_factory=SchedulerFactory(), **params)
+        result = luigi.build([task], worker_scheduler_factory=factory(), **params)
         # Through luigid other workers may have run some of this run's tasks, which Luigi
         # reports as "not run" here although nothing is missing: what counts is the output.
         ok = result.status in (luigi.LuigiStatusCode.SUCCESS, luigi.LuigiStatusCode.SUCCESS_WITH_RETRY) or (
@@ -279,39 +402,76 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
                        spark_master=args.spark_master, index=index, **common)
     if not build(task):
         return EXIT_TASK_FAILED
-    print(f"newsclean: {len(files)} input files -> {output_dir}")
     return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from pipeline.config import load_config
+    from pipeline.io import doc_id
     from pipeline.models import Doc
     from pipeline.stages import clean_document, removal_log
 
-    cfg = load_config(args.config)
+    run = None
+    if args.corpus is not None:
+        from pipeline import lastrun
+
+        run = lastrun.load(args.corpus)
+        if run is None:
+            print(f"newsclean: {args.corpus} has no record of the run that wrote it (no manifest.json, or its "
+                  ".work folder was removed); pass the folder given to `run --output`, or use --batch",
+                  file=sys.stderr)
+            return EXIT_INPUT
+    cfg = load_config(args.config or (Path(run["config_path"]) if run else None))
     try:
         raw = args.file.read_bytes()
     except OSError as exc:
         print(f"newsclean: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return EXIT_INPUT
-    recurring, ident = None, args.file.stem
-    if args.batch:
-        from pipeline.io import doc_id
+    # The batch whose recurring lines a `run` would remove: the corpus's own run, the folder
+    # given, or the file's own folder (as `run --input` on that folder would count them).
+    recurring, batch, how = None, None, "none (--no-batch)"
+    if run is not None:
+        recurring, batch = lastrun.recurring_lines(args.corpus), Path(run["input_dir"])
+        how = f"the run that wrote {args.corpus} (its .work line counts)"
+        if recurring is None:
+            print(f"newsclean: the line counts of {args.corpus}'s run are gone from its .work folder; "
+                  "use --batch", file=sys.stderr)
+            return EXIT_INPUT
+    elif not args.no_batch:
+        from pipeline.io import InputError
 
-        recurring = _batch_recurring(args.batch, cfg)
+        batch = args.batch or args.file.parent
+        try:
+            recurring = _batch_recurring(batch, cfg)
+        except (InputError, OSError) as exc:
+            print(f"newsclean: cannot count the batch's recurring lines: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        how = f"counted over {batch}" + ("" if args.batch else " (the file's folder; see --batch, --corpus)")
+    ident = args.file.stem
+    if batch is not None:
         try:  # the id (and so the source) the file has inside its batch
-            ident = doc_id(args.file.resolve().relative_to(args.batch.resolve()).as_posix())
+            ident = doc_id(args.file.resolve().relative_to(batch.resolve()).as_posix())
         except ValueError:
             pass
     doc = clean_document(Doc(id=ident, source=str(args.file), sha256="", size=len(raw)), raw, cfg, recurring)
+    reasons = {r.rule_id: r.reason for r in cfg.boilerplate.rules}
+    removed = removal_log(doc)
+    if args.json:
+        return _print_json({
+            "file": str(args.file), "id": ident, "status": doc.status, "reason": doc.reason,
+            "flags": sorted(doc.flags), "title": doc.title, "text": doc.text(), "recurring_lines": how,
+            "removed": [{"stage": r.stage, "rule": r.rule, "text": r.text, "start": r.start, "end": r.end,
+                         "why": reasons.get(r.rule)} for r in removed],
+            "edits": [{"stage": e.stage, "rule": e.rule, "start": e.start, "end": e.end, "before": e.before,
+                       "after": e.after} for e in doc.edits]})
     print(f"{args.file}: {doc.status}" + (f" ({doc.reason})" if doc.reason else ""))
+    print(f"batch-recurring lines: {how}")
     for flag in doc.flags:
         print(f"flag: {flag}" + ("  (removals exceeded the [boilerplate] share limits: kept whole)"
                                  if flag == "review:boilerplate-share" else ""))
     if doc.title:
         print(f"title: {doc.title}")
-    reasons = {r.rule_id: r.reason for r in cfg.boilerplate.rules}
-    for r in removal_log(doc):
+    for r in removed:
         why = f"  ({reasons[r.rule]})" if r.rule in reasons else ""
         print(f"  - [{r.stage} {r.rule}] @{r.start}-{r.end}: {r.text}{why}")
     for e in doc.edits:
@@ -353,7 +513,7 @@ def _open_corpus(folder: Path):  # -> pipeline.reader.Corpus | None
 def cmd_show(args: argparse.Namespace) -> int:
     import difflib
 
-    from pipeline.report.show import render_article, render_document
+    from pipeline.report.show import render_article, render_document, render_duplicate
 
     corpus = _open_corpus(args.corpus)
     if corpus is None:
@@ -365,11 +525,87 @@ def cmd_show(args: argparse.Namespace) -> int:
         hint = f"; did you mean {', '.join(near)}?" if near else ""
         print(f"newsclean: no document {args.id!r} in {args.corpus}{hint}", file=sys.stderr)
         return EXIT_CONFIG
-    if doc.status != "kept":
-        sys.stdout.write(render_document(doc))
-        return EXIT_OK
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-    sys.stdout.write(render_article(corpus.article(args.id), color=color))
+    if doc.status == "kept":
+        art = corpus.article(args.id)
+        if args.json:
+            return _print_json({"document": doc.record, "article": art.record,
+                                "duplicates": [d.record for d in art.duplicates]})
+        sys.stdout.write(render_article(art, color=color))
+    elif doc.status == "duplicate":
+        own = _own_text(args.corpus, doc.id)
+        if args.json:
+            return _print_json({"document": doc.record, "article": own.record if own else None})
+        sys.stdout.write(render_duplicate(doc, own, _show_command(args.corpus, doc.duplicate_of or "", corpus),
+                                          color=color))
+    elif args.json:
+        return _print_json({"document": doc.record, "article": None})
+    else:
+        sys.stdout.write(render_document(doc))
+    return EXIT_OK
+
+
+def _own_text(folder: Path, doc_id: str):  # -> pipeline.reader.Article | None
+    """A duplicate's text as the run cleaned it, from the run's work files (see lastrun)."""
+    from pipeline import lastrun
+    from pipeline.corpus import article_record
+    from pipeline.reader import Article
+    from pipeline.report.spans import span_record
+
+    doc = lastrun.cleaned(folder, doc_id)
+    if doc is None:
+        return None
+    rec = article_record(doc)
+    rec.pop("clean_file", None)  # a duplicate has no clean/ file
+    return Article.from_record(rec, spans=span_record(doc))
+
+
+def _show_command(folder: Path, target: str, corpus: object) -> str:
+    """The `show` command for a duplicate's kept article, ready to copy: in this corpus, or in
+    an earlier batch's (`FOLDER#ID`, a signature-store match)."""
+    import shlex
+
+    if "#" in target and target.split("#", 1)[0].startswith("/"):
+        earlier, _, ident = target.partition("#")
+        try:
+            corpus.document(target)  # an id that merely contains "#" (id collisions do)
+        except KeyError:
+            folder, target = Path(earlier), ident
+    return f"newsclean show {shlex.quote(target)} --corpus {shlex.quote(str(folder))}"
+
+
+def _print_json(obj: object) -> int:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    from pipeline.runlock import output_lock
+
+    if _open_corpus(args.corpus) is None:
+        return EXIT_INPUT
+    folder = args.corpus.resolve()
+    try:
+        with output_lock(folder, shared=False, say=lambda m: print(m, file=sys.stderr)):
+            return _collect(folder, dry_run=args.dry_run, say=print)
+    except OSError as exc:
+        print(f"newsclean: cannot clean {folder / '.work'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_OUTPUT
+
+
+def _collect(folder: Path, dry_run: bool, say) -> int:  # say: Callable[[str], None]
+    """Remove what the corpus's current run does not use from its .work (the lock is held)."""
+    from pipeline import gc, lastrun
+
+    run = lastrun.load(folder)
+    if run is None:
+        print(f"newsclean: {folder} has no record of the run that wrote it (a corpus written by an older "
+              "newsclean); run `newsclean run` on it once, then gc", file=sys.stderr)
+        return EXIT_INPUT
+    done = gc.collect(folder, run["keep"], dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    say(f"newsclean: {verb} {done.removed_files} work files ({done.removed_bytes / 1e6:.1f} MB); kept "
+        f"{done.kept_files} ({done.kept_bytes / 1e6:.1f} MB) that the current run reads")
     return EXIT_OK
 
 
@@ -379,6 +615,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     corpus = _open_corpus(args.corpus)
     if corpus is None:
         return EXIT_INPUT
+    if args.json:
+        try:
+            timings = json.loads((args.corpus / "run.json").read_text(encoding="utf-8")).get("seconds_per_stage")
+        except (OSError, ValueError):
+            timings = None
+        return _print_json({"corpus": str(args.corpus), "manifest": corpus.manifest, "seconds_per_stage": timings})
     print(f"corpus: {args.corpus}\n")
     sys.stdout.write(render_stats(corpus.manifest))
     return EXIT_OK

@@ -80,6 +80,7 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
     (out / "manifest.json").unlink(missing_ok=True)
     counts: Counter[str] = Counter()
     removals: dict[str, Counter[str]] = {}
+    removed_text: dict[str, dict[str, list[int]]] = {}  # stage -> rule -> [characters, words]
     rejections: Counter[str] = Counter()
     flags: Counter[str] = Counter()
     # Streamed to temporary files, renamed into place at the end: memory does not grow with
@@ -117,6 +118,9 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
             flags.update(doc.flags)
             for r in doc.removed:
                 removals.setdefault(r.stage, Counter())[r.rule] += 1
+                size = removed_text.setdefault(r.stage, {}).setdefault(r.rule, [0, 0])
+                size[0] += len(r.text)
+                size[1] += len(r.text.split())
             counts[row["status"]] += 1
             documents.append(dumpb(row) + b"\n")
             if reporter is None:
@@ -151,6 +155,8 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
         "config": {"path": os.path.basename(config_path), "fingerprint": cfg.fingerprint()},
         "counts": {"documents": sum(counts.values()), **{k: counts[k] for k in (KEPT, DUPLICATE, REJECTED)}},
         "removals": {stage: dict(sorted(c.items())) for stage, c in sorted(removals.items())},
+        "removed_text": {stage: {rule: {"chars": n[0], "words": n[1]} for rule, n in sorted(rules.items())}
+                         for stage, rules in sorted(removed_text.items())},
         "rejections": dict(sorted(rejections.items())),
         "flags": dict(sorted(flags.items())),
         "versions": _versions(),

@@ -276,6 +276,35 @@ def dumpb(obj: Any) -> bytes:
         return dumps(obj).encode("utf-8")
 
 
+def umask() -> int:
+    """The process's umask, read without changing it where the OS tells it (Linux), since
+    setting it to read it back would race with other threads creating files."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def temp_file(folder: Path | str, prefix: str, suffix: str = ".tmp") -> tuple[int, str]:
+    """`tempfile.mkstemp`, but the file gets the mode any new file gets (0666 less the umask)
+    rather than mkstemp's 0600, since it is renamed into place as an output that others read:
+    the corpus of a cron job must be readable by the people the umask lets read it."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+    try:
+        os.fchmod(fd, 0o666 & ~umask())
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    return fd, tmp
+
+
 def atomic_write(path: Path, data: str | bytes, durable: bool = True) -> None:
     """Write to a temporary file in the same folder, fsync, then rename into place.
 
@@ -284,7 +313,7 @@ def atomic_write(path: Path, data: str | bytes, durable: bool = True) -> None:
     ~4 ms here, which for one file per article was most of the time to write a corpus.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")
+    fd, tmp = temp_file(path.parent, prefix=f".{path.name[:64]}.")
     with _removed_on_error(tmp):
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
@@ -316,7 +345,7 @@ class AtomicWriter:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")
+        fd, self._tmp = temp_file(path.parent, prefix=f".{path.name[:64]}.")
         self._fh = os.fdopen(fd, "wb", buffering=1 << 20)
         self.path = path
         self.count = 0
@@ -349,7 +378,8 @@ class FileSet:
     Per file, atomic_write made the folder, drew a random temporary name (tempfile) and went
     through pathlib: about as much time as the system calls themselves at 100k files. Here
     the temporary name is derived from the target (one writer per output folder: the run
-    lock), created exclusively, without following links, with mkstemp's mode (0600), and
+    lock), created exclusively, without following links, with the mode of any new file (0666
+    less the umask), and
     each folder is made once. The caller makes them all durable with one `os.sync()`.
     """
 
@@ -367,7 +397,7 @@ class FileSet:
         tmp = f"{folder}/.{name[:64]}{self._suffix}"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-                         | getattr(os, "O_NOFOLLOW", 0), 0o600)
+                         | getattr(os, "O_NOFOLLOW", 0), 0o666)
         except FileExistsError:  # left by a killed run that had this pid: take the slow path
             atomic_write(Path(path), data, durable=False)
             return

@@ -531,8 +531,36 @@ class WriteCorpus(luigi.Task):
         cfg = config_for(self.config_path)
         timings = _collect_timings(Path(self.work), cfg, [tuple(x) for x in self.shards],
                                    Path(self.input()["dedup"].path), self.linefreq)
+        # Before the corpus, whose manifest is the commit marker: a complete corpus always has it.
+        write_last_run(Path(self.work), self, cfg, shard_files, Path(self.input()["dedup"].path))
         write_corpus(Path(self.output_dir), shard_files, dup, cfg,
                      self.config_path, self.run_key, timings, self.set_status_message)
+
+
+def last_run_path(work: Path, run_key: str) -> Path:
+    """Where the run with this key lists its work files (a new name per run: nothing in
+    `.work` is rewritten in place)."""
+    return work / "runs" / f"run-{run_key}.json"
+
+
+def write_last_run(work: Path, task: WriteCorpus, cfg: Config, shard_files: list[Path], dedup_out: Path) -> None:
+    """`.work/runs/run-KEY.json`: the work files the run that wrote the corpus read, so that `show`
+    finds a duplicate's cleaned text, `explain --corpus` the batch's recurring lines, and `gc`
+    what to keep (everything else in `.work` no configuration of that run reads)."""
+    shards = [tuple(x) for x in task.shards]
+    outputs = _stage_outputs(work, cfg, shards)
+    keep = [plan_path(str(work), s, m) for s, m, _t in shards]
+    keep += [p for out in [*outputs, dedup_out] for p in (out, Path(f"{out}.time"))]
+    if task.linefreq:
+        keep += [Path(task.linefreq), Path(task.linefreq + ".time")]
+    keep.append(last_run_path(work, task.run_key))
+    rel = [p.relative_to(work).as_posix() for p in keep]
+    atomic_write(last_run_path(work, task.run_key), json.dumps({
+        "input_dir": task.input_dir, "config_path": task.config_path, "shards": cfg.run.shards,
+        "last_stage": {str(s): f.relative_to(work).as_posix() for (s, _m, _t), f in zip(shards, shard_files,
+                                                                                          strict=True)},
+        "linefreq": Path(task.linefreq).relative_to(work).as_posix() if task.linefreq else "",
+        "keep": sorted(set(rel))}, indent=0, sort_keys=True))
 
 
 def corpus_current(output_dir: str, run_key: str, index: str = "") -> bool:
@@ -551,16 +579,20 @@ def corpus_current(output_dir: str, run_key: str, index: str = "") -> bool:
     return True
 
 
+def _stage_outputs(work: Path, cfg: Config, shards: list[tuple[int, str, str]]) -> list[Path]:
+    """Every per-shard output of a run (the shard tasks' output() paths)."""
+    stages = [("decode", ".jsonl"), *((s.name, ".jsonl") for s in STAGES), ("signatures", ".npz")]
+    paths = [work / name / stage_fingerprint(cfg, name) / f"{shard:05d}-{members}{corpus_tag(name, tag)}{suffix}"
+             for name, suffix in stages for shard, members, tag in shards]
+    return paths + [work / "linecounts" / linecounts_fingerprint(cfg) / f"{shard:05d}-{members}.json"
+                    for shard, members, _tag in shards]
+
+
 def _collect_timings(work: Path, cfg: Config, shards: list[tuple[int, str, str]], dedup_out: Path,
                      linefreq: str = "") -> dict[str, float]:
     """Seconds per stage summed over this run's shards, from the `.time` files beside outputs."""
     totals: dict[str, float] = {}
-    stages = [("decode", ".jsonl"), *((s.name, ".jsonl") for s in STAGES), ("signatures", ".npz")]
-    paths = [work / name / stage_fingerprint(cfg, name)
-             / f"{shard:05d}-{members}{corpus_tag(name, tag)}{suffix}.time"
-             for name, suffix in stages for shard, members, tag in shards]
-    paths += [work / "linecounts" / linecounts_fingerprint(cfg) / f"{shard:05d}-{members}.json.time"
-              for shard, members, _tag in shards]
+    paths = [Path(f"{p}.time") for p in _stage_outputs(work, cfg, shards)]
     if linefreq:
         paths.append(Path(linefreq + ".time"))
     for p in [*paths, Path(str(dedup_out) + ".time")]:

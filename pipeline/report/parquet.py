@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from pipeline.io import temp_file
 
 ROW_GROUP = 2048  # rows per row group: small enough to bound memory, big enough to compress well
 
@@ -66,7 +67,7 @@ class ArticleParquetWriter:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         if tmp is None:
-            fd, self._tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            fd, self._tmp = temp_file(path.parent, prefix=f".{path.name}.")
             os.close(fd)
         else:
             self._tmp = str(tmp)

@@ -76,14 +76,38 @@ def visible(text: str) -> str:
 
 def render_article(art: Article, color: bool = False) -> str:
     m = Marks(color)
-    n_fix = len(art.edits)
     head = [m.style("head", f"{art.id}  kept") + f"  ({art.source}, {art.record.get('chars', len(art.text))} chars)",
-            f"removed: {len(art.removed)} line(s); fixed in place: {n_fix} line(s)"
-            + (f"; flags: {', '.join(art.flags)}" if art.flags else "")]
+            _counts(art)]
     for d in art.duplicates:
         sim = d.similarity or {}
         head.append(f"duplicate: {d.id} ({d.reason}; jaccard {sim.get('jaccard')}, containment "
                     f"{sim.get('containment')})")
+    return "\n".join(head) + "\n\n" + _body(art, m)
+
+
+def _counts(art: Article) -> str:
+    return (f"removed: {len(art.removed)} line(s); fixed in place: {len(art.edits)} line(s)"
+            + (f"; flags: {', '.join(art.flags)}" if art.flags else ""))
+
+
+def render_duplicate(doc: Document, own: Article | None, kept_hint: str, color: bool = False) -> str:
+    """A duplicate: what it duplicates, how to see that, then its own text as the run cleaned
+    it (`own`, from the run's work files; None when they are gone)."""
+    m = Marks(color)
+    sim = doc.similarity or {}
+    head = [m.style("head", f"{doc.id}  duplicate") + f"  ({doc.source})",
+            f"duplicate of: {doc.duplicate_of} ({doc.reason}; jaccard {sim.get('jaccard')}, containment "
+            f"{sim.get('containment')})",
+            f"the kept article: {kept_hint}"]
+    if doc.flags:
+        head.append(f"flags: {', '.join(doc.flags)}")
+    if own is None:
+        return "\n".join([*head, "(its own text is not available: the corpus's .work folder no longer holds "
+                                 "the run's files; run the batch again to see it)"]) + "\n"
+    return "\n".join([*head, _counts(own)]) + "\n\n" + _body(own, m)
+
+
+def _body(art: Article, m: Marks) -> str:
     body = []
     for seg in art.view():
         if seg["k"] == "r":
@@ -94,18 +118,14 @@ def render_article(art: Article, color: bool = False) -> str:
             body.append(("# " + seg["text"]) if seg["k"] == "t" else seg["text"])
     if art.spans is None:
         body.append(m.style("note", "(spans.jsonl missing: removed lines are listed after the text, in input order)"))
-    return "\n".join(head) + "\n\n" + "\n\n".join(body) + "\n"
+    return "\n\n".join(body) + "\n"
 
 
 def render_document(doc: Document) -> str:
-    """A document that is not a canonical article: say what happened to it and where to look."""
+    """A rejected document: what happened to it (it has no cleaned text)."""
     lines = [f"{doc.id}  {doc.status}  ({doc.source})"]
     if doc.reason:
         lines.append(f"reason: {doc.reason}")
-    if doc.duplicate_of:
-        sim = doc.similarity or {}
-        lines.append(f"duplicate of: {doc.duplicate_of} (jaccard {sim.get('jaccard')}, containment "
-                     f"{sim.get('containment')}); `newsclean show {doc.duplicate_of}` shows the canonical text")
     if doc.flags:
         lines.append(f"flags: {', '.join(doc.flags)}")
     return "\n".join(lines) + "\n"

@@ -43,16 +43,32 @@ def render_stats(manifest: dict[str, Any]) -> str:
     parts.append(table(["status", "documents", "share"],
                        [[s, counts.get(s, 0), f"{100 * counts.get(s, 0) / total:.1f}%" if total else "-"]
                         for s in ("kept", "duplicate", "rejected")] + [["total", total, "100.0%" if total else "-"]]))
-    removals = [[stage, rule, n] for stage, rules in manifest.get("removals", {}).items() for rule, n in rules.items()]
-    parts.append(table(["stage", "rule", "removals"], removals or [["-", "(nothing removed)", 0]]))
+    text = manifest.get("removed_text", {})  # absent in corpora written before it was recorded
+
+    def size(stage: str, rule: str, key: str) -> int | str:
+        n = text.get(stage, {}).get(rule, {}).get(key)
+        return "-" if n is None else n
+
+    removals = [[stage, rule, n, size(stage, rule, "chars"), size(stage, rule, "words")]
+                for stage, rules in manifest.get("removals", {}).items() for rule, n in rules.items()]
+    by_stage = []
+    for stage, rules in manifest.get("removals", {}).items():
+        chars = [size(stage, r, "chars") for r in rules]
+        words = [size(stage, r, "words") for r in rules]
+        by_stage.append([stage, sum(rules.values()), "-" if "-" in chars else sum(chars),
+                         "-" if "-" in words else sum(words)])
+    if by_stage:
+        parts.append(table(["stage", "removals", "chars", "words"], by_stage))
+    parts.append(table(["stage", "rule", "removals", "chars", "words"],
+                       removals or [["-", "(nothing removed)", 0, 0, 0]]))
     if manifest.get("rejections"):
         parts.append(table(["rejection reason", "documents"], list(manifest["rejections"].items())))
     if manifest.get("flags"):
         parts.append(table(["flag", "documents"], list(manifest["flags"].items())))
     parts.append(table(["package", "version"], list(manifest.get("versions", {}).items())))
     # Anything a later schema adds still shows, so the table never silently hides part of the manifest.
-    known = {"schema_version", "run_key", "config", "counts", "removals", "rejections", "flags", "versions",
-             "timings"}
+    known = {"schema_version", "run_key", "config", "counts", "removals", "removed_text", "rejections", "flags",
+             "versions", "timings"}
     extra = [[k, str(v)] for k, v in manifest.items() if k not in known]
     if extra:
         parts.append(table(["other", "value"], extra))

@@ -97,8 +97,45 @@ def test_stats_prints_manifest_as_tables(mixed_run: Path) -> None:
     lines = out.splitlines()
     for stage, rules in manifest["removals"].items():
         for rule, n in rules.items():
-            assert any(ln.split() == [stage, rule, str(n)] for ln in lines), (stage, rule)
+            assert any(ln.split()[:3] == [stage, rule, str(n)] for ln in lines), (stage, rule)
     for reason, n in manifest["rejections"].items():
         assert any(ln.split() == [reason, str(n)] for ln in lines)
     assert manifest["run_key"] in out
     assert run_cli("stats", "--corpus", str(mixed_run / "nope"), check=False).returncode == 3
+
+
+def test_stats_counts_characters_and_words_removed_per_stage_and_rule(mixed_run: Path) -> None:
+    articles = [json.loads(line) for line in (mixed_run / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    # The one duplicate here is an exact copy with nothing removed, so the articles hold every removal.
+    want: dict[tuple[str, str], list[int]] = {}
+    for art in articles:
+        for r in art["removed"]:
+            size = want.setdefault((r["stage"], r["rule"]), [0, 0, 0])
+            size[0] += 1
+            size[1] += len(r["text"])
+            size[2] += len(r["text"].split())
+    assert want
+    lines = run_cli("stats", "--corpus", str(mixed_run)).stdout.splitlines()
+    for (stage, rule), (n, chars, words) in want.items():
+        assert [stage, rule, str(n), str(chars), str(words)] in [ln.split() for ln in lines], (stage, rule)
+    for stage in {s for s, _r in want}:
+        total = [sum(v[i] for (s, _r), v in want.items() if s == stage) for i in range(3)]
+        assert [stage, *map(str, total)] in [ln.split() for ln in lines], stage
+    got = json.loads(run_cli("stats", "--corpus", str(mixed_run), "--json").stdout)
+    assert got["manifest"] == json.loads((mixed_run / "manifest.json").read_text(encoding="utf-8"))
+    assert {(s, r): [got["manifest"]["removals"][s][r], v["chars"], v["words"]]
+            for s, rules in got["manifest"]["removed_text"].items() for r, v in rules.items()} == want
+    assert set(got["seconds_per_stage"]) >= {"decode", "boilerplate", "dedup"}
+
+
+def test_stats_of_a_corpus_without_removed_text_shows_dashes(mixed_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(mixed_run, old, ignore=shutil.ignore_patterns(".work"))
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["removed_text"]
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    out = run_cli("stats", "--corpus", str(old)).stdout
+    assert any(ln.split()[:2] == ["repeats", "repeated-block"] and ln.split()[3:] == ["-", "-"]
+               for ln in out.splitlines())
