@@ -120,8 +120,29 @@ class DedupConfig:
 
 
 @dataclass(frozen=True)
-class TitleConfig:
-    max_words: int = 30
+class StructureConfig:
+    lead_max_lines: int = 15
+    paragraph_words: int = 20
+    after_paragraph_lines: int = 2
+    meta_max_words: int = 30
+    meta_max_other_words: int = 6
+    title_min_words: int = 2
+    title_max_words: int = 30
+    body_lines: int = 30
+    repeat_lines: int = 60
+    title_min_score: float = 2.0
+    w_length: float = 1.0
+    w_meta_below: float = 2.0
+    w_meta_above: float = 1.0
+    w_before_paragraph: float = 1.0
+    w_blank_after: float = 1.0
+    w_body_overlap: float = 2.0
+    w_repeated: float = 1.0
+    languages: tuple[str, ...] = ("en", "de", "fr", "es", "pt", "it", "nl")
+
+    def __post_init__(self) -> None:
+        # TOML gives a list; a tuple keeps the config hashable (it keys per-process caches).
+        object.__setattr__(self, "languages", tuple(self.languages))
 
 
 @dataclass(frozen=True)
@@ -132,7 +153,7 @@ class Config:
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
     repeats: RepeatsConfig = field(default_factory=RepeatsConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
-    title: TitleConfig = field(default_factory=TitleConfig)
+    structure: StructureConfig = field(default_factory=StructureConfig)
 
     def section_fingerprint(self, *names: str) -> str:
         """Digest of the named sections: what a stage read, so only what changed re-runs."""
@@ -247,6 +268,22 @@ _RANGES: dict[str, tuple[float, float]] = {
     "jaccard": (0.0, 1.0),
     "containment": (0.0, 1.0),
     "max_words": (1, 1000),
+    "paragraph_words": (1, 1000),
+    "after_paragraph_lines": (0, 100),
+    "meta_max_words": (1, 1000),
+    "meta_max_other_words": (0, 1000),
+    "title_min_words": (1, 1000),
+    "title_max_words": (1, 1000),
+    "body_lines": (1, 100_000),
+    "repeat_lines": (0, 100_000),
+    "title_min_score": (-1000.0, 1000.0),
+    "w_length": (0.0, 100.0),
+    "w_meta_below": (0.0, 100.0),
+    "w_meta_above": (0.0, 100.0),
+    "w_before_paragraph": (0.0, 100.0),
+    "w_blank_after": (0.0, 100.0),
+    "w_body_overlap": (0.0, 100.0),
+    "w_repeated": (0.0, 100.0),
 }
 
 
@@ -263,6 +300,14 @@ def _validate(obj: Any, path: Path, text: str, section: str | None) -> None:
             f"{_where(path, text, 'normalization', section)} is {obj.normalization!r}; "
             "allowed: NFC, NFD, NFKC, NFKD, or \"\" for none"
         )
+    if isinstance(obj, StructureConfig):
+        bad = [x for x in obj.languages if not (isinstance(x, str) and re.fullmatch(r"[a-z]{2,3}", x))]
+        if bad or not obj.languages:
+            raise ConfigError(f"{_where(path, text, 'languages', section)} must be a non-empty list of "
+                              f"language codes such as \"en\", got {list(obj.languages)!r}")
+        if obj.title_min_words > obj.title_max_words:
+            raise ConfigError(f"{_where(path, text, 'title_min_words', section)} ({obj.title_min_words}) "
+                              f"must not exceed title_max_words ({obj.title_max_words})")
     if isinstance(obj, DedupConfig) and obj.bands * obj.rows > obj.num_perm:
         raise ConfigError(
             f"{_where(path, text, 'bands', section)}: bands*rows ({obj.bands * obj.rows}) must not "
@@ -375,7 +420,7 @@ _SECTIONS = {
     "boilerplate": BoilerplateConfig,
     "repeats": RepeatsConfig,
     "dedup": DedupConfig,
-    "title": TitleConfig,
+    "structure": StructureConfig,
 }
 
 

@@ -15,7 +15,7 @@ from pipeline.clean.boilerplate import removed_shares, strip_boilerplate
 from pipeline.clean.decode import UndecodableError, decode_bytes
 from pipeline.clean.encoding import fix_encoding
 from pipeline.clean.linefreq import source_of
-from pipeline.clean.title import extract_title
+from pipeline.clean.structure import extract_structure
 from pipeline.config import Config
 from pipeline.dedup.repeats import Tokens, collapse_repeats
 from pipeline.limits import DocumentTimeout, time_limit
@@ -101,9 +101,17 @@ def boilerplate(doc: Doc, cfg: Config, recurring: Mapping[str, Collection[str]] 
     else:
         doc.lines = kept
         doc.removed.extend(removals)
-    doc.lines, title = extract_title(doc.lines, cfg.title)
-    if title is not None:
-        doc.title, doc.title_span = title.text, (title.start, title.end)
+    return doc
+
+
+def structure(doc: Doc, cfg: Config) -> Doc:
+    """Take the headline, byline and date lines out of the text as fields (structure.py)."""
+    doc.lines, found = extract_structure(doc.lines, cfg.structure)
+    if found.title is not None:
+        doc.title, doc.title_span = found.title.text.strip(), (found.title.start, found.title.end)
+    doc.authors, doc.credit = found.authors, found.credit
+    doc.published, doc.updated = found.published, found.updated
+    doc.removed.extend(found.removals)
     return doc
 
 
@@ -123,10 +131,13 @@ class Stage:
 
 
 # Order matters: junk removal precedes repeat detection so a repeated trailer is logged as
-# boilerplate, and repeats are found on repaired text so mojibake cannot hide a copy.
+# boilerplate, and repeats are found on repaired text so mojibake cannot hide a copy. The
+# article's headline, byline and dates are taken (as fields) before boilerplate, which owns
+# everything else in the lead block and would otherwise delete them as page furniture.
 STAGES: tuple[Stage, ...] = (
     Stage("encoding", ("encoding",), encoding),
-    Stage("boilerplate", ("boilerplate", "title"), boilerplate),
+    Stage("structure", ("structure",), structure),
+    Stage("boilerplate", ("boilerplate",), boilerplate),
     Stage("repeats", ("repeats",), repeats),
 )
 
