@@ -131,18 +131,16 @@ class StructureConfig:
     body_lines: int = 30
     repeat_lines: int = 60
     title_min_score: float = 2.0
-    w_length: float = 1.0
-    w_meta_below: float = 2.0
-    w_meta_above: float = 1.0
-    w_before_paragraph: float = 1.0
-    w_blank_after: float = 1.0
-    w_body_overlap: float = 2.0
-    w_repeated: float = 1.0
+    # One weight per structure.TITLE_FEATURES entry (see config/pipeline.toml for their origin).
+    title_weights: tuple[float, ...] = (
+        -1.0, 1.0, -1.0, -1.0, 0.5, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, -2.0, -1.0, 0.5, -1.0, 0.0,
+        -1.0, -1.0, -1.0, -2.0)
     languages: tuple[str, ...] = ("en", "de", "fr", "es", "pt", "it", "nl")
 
     def __post_init__(self) -> None:
         # TOML gives a list; a tuple keeps the config hashable (it keys per-process caches).
         object.__setattr__(self, "languages", tuple(self.languages))
+        object.__setattr__(self, "title_weights", tuple(self.title_weights))
 
 
 @dataclass(frozen=True)
@@ -277,13 +275,6 @@ _RANGES: dict[str, tuple[float, float]] = {
     "body_lines": (1, 100_000),
     "repeat_lines": (0, 100_000),
     "title_min_score": (-1000.0, 1000.0),
-    "w_length": (0.0, 100.0),
-    "w_meta_below": (0.0, 100.0),
-    "w_meta_above": (0.0, 100.0),
-    "w_before_paragraph": (0.0, 100.0),
-    "w_blank_after": (0.0, 100.0),
-    "w_body_overlap": (0.0, 100.0),
-    "w_repeated": (0.0, 100.0),
 }
 
 
@@ -305,6 +296,13 @@ def _validate(obj: Any, path: Path, text: str, section: str | None) -> None:
         if bad or not obj.languages:
             raise ConfigError(f"{_where(path, text, 'languages', section)} must be a non-empty list of "
                               f"language codes such as \"en\", got {list(obj.languages)!r}")
+        from pipeline.clean.structure import TITLE_FEATURES
+
+        if len(obj.title_weights) != len(TITLE_FEATURES) or not all(
+                isinstance(w, int | float) and not isinstance(w, bool) and abs(w) <= 1000
+                for w in obj.title_weights):
+            raise ConfigError(f"{_where(path, text, 'title_weights', section)} must be {len(TITLE_FEATURES)} "
+                              f"numbers, one per feature ({', '.join(TITLE_FEATURES)})")
         if obj.title_min_words > obj.title_max_words:
             raise ConfigError(f"{_where(path, text, 'title_min_words', section)} ({obj.title_min_words}) "
                               f"must not exceed title_max_words ({obj.title_max_words})")

@@ -106,7 +106,7 @@ def boilerplate(doc: Doc, cfg: Config, recurring: Mapping[str, Collection[str]] 
 
 def structure(doc: Doc, cfg: Config) -> Doc:
     """Take the headline, byline and date lines out of the text as fields (structure.py)."""
-    doc.lines, found = extract_structure(doc.lines, cfg.structure)
+    doc.lines, found = extract_structure(doc.lines, cfg.structure, cfg.boilerplate.rules)
     if found.title is not None:
         doc.title, doc.title_span = found.title.text.strip(), (found.title.start, found.title.end)
     doc.authors, doc.credit = found.authors, found.credit
@@ -136,7 +136,7 @@ class Stage:
 # everything else in the lead block and would otherwise delete them as page furniture.
 STAGES: tuple[Stage, ...] = (
     Stage("encoding", ("encoding",), encoding),
-    Stage("structure", ("structure",), structure),
+    Stage("structure", ("structure", "boilerplate"), structure),
     Stage("boilerplate", ("boilerplate",), boilerplate),
     Stage("repeats", ("repeats",), repeats),
 )

@@ -1,13 +1,15 @@
-"""Measure the structure stage on a labelled web suite, and cross-validate its threshold by site.
+"""Measure the structure stage on a labelled web suite; fit and cross-validate its title weights by site.
 
-    .venv/bin/python tools/structure_cv.py ../shared/eval/dev/web [--folds 5]
+    PYTHONPATH=. .venv/bin/python tools/structure_cv.py ../shared/eval/dev/web [--folds 5] [--fit]
 
 Runs decode -> encoding -> structure on every input (no boilerplate, no Luigi) and prints,
 as JSON: the dev figures (title_exact, title_wrong, author_found, date_found, scored as the
 suite's scorer does), the dateparser cost per document, and a site-grouped cross-validation
-of `structure.title_min_score`: for each fold the threshold is chosen on the other sites
-(best title_exact with title_wrong <= 0.03) and the held-out sites are scored with it; no
-site is on both sides.
+of the title decision: for each fold the weights (with --fit: learned on the other sites,
+a conditional logit over each page's candidates plus "no title"; without: the configured
+ones) and the threshold (best title_exact with title_wrong <= 0.03) are chosen on the other
+sites and the held-out sites are scored with them; no site is on both sides. With --fit the
+weights learned on all pages are printed, for config/pipeline.toml.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import re
 import sys
 import time
 import unicodedata
+
+import numpy as np
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,6 +44,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("suite", type=Path)
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--fit", action="store_true", help="learn the title weights (and cross-validate that)")
     ap.add_argument("--show", choices=["title", "author", "date"], help="print the misses of one field")
     args = ap.parse_args()
     cfg = load_config()
@@ -54,14 +59,18 @@ def main() -> int:
     start = time.perf_counter()
     scored = []
     for t, doc in rows:
-        _, found = st.extract_structure(list(doc.lines), cfg.structure)
+        _, found = st.extract_structure(list(doc.lines), cfg.structure, cfg.boilerplate.rules)
         scored.append((t, doc, found, _candidates(doc, cfg)))
     parse_time = time.perf_counter() - start
     calls = st._dateparser.cache_info()
     res = _score([(t, f) for t, _, f, _ in scored])
     res["seconds_per_doc"] = round(parse_time / len(rows), 5)
     res["dateparser_calls"] = calls.misses - calls_before.misses
-    res["cv"] = _cv(scored, cfg, args.folds)
+    res["cv"] = _cv(scored, cfg, args.folds, args.fit)
+    if args.fit:
+        pages = [(c[1], _target(t, c[0])) for t, _, _, c in scored if t.get("title")]
+        res["fitted_weights"] = [round(float(x), 2) for x in fit(pages)]
+        res["fitted_threshold"] = _threshold([(t, c) for t, _, _, c in scored], np.array(res["fitted_weights"]))
     print(json.dumps(res))
     if args.show:
         _show(scored, args.show)
@@ -69,12 +78,37 @@ def main() -> int:
 
 
 def _candidates(doc: Doc, cfg):
-    """The best headline candidate and its score, whatever the threshold."""
-    low = replace(cfg.structure, title_min_score=-1e9)
-    _, found = st.extract_structure(list(doc.lines), low)
-    if found.title is None:
-        return None
-    return found.title.text.strip(), found.title_score
+    """(candidate texts, feature matrix) of one page's headline candidates."""
+    lines = list(doc.lines)
+    block = st.lead_block(lines, cfg.structure)
+    feats = st.title_features(lines, block.idx, block.lead, block.first_para, block.metas, cfg.structure,
+                              cfg.boilerplate.rules)
+    return [lines[i].text.strip() for i, _ in feats], np.array([f for _, f in feats], dtype=float)
+
+
+def fit(pages, l2: float = 0.01, steps: int = 400, lr: float = 1.0) -> np.ndarray:
+    """Conditional logit: each page picks one of its candidates or "no title" (score 0).
+
+    The target is the candidate equal to the headline, else "no title"; gradient ascent on
+    the mean log-likelihood with an L2 penalty, from zero (deterministic)."""
+    dim = len(st.TITLE_FEATURES)
+    w = np.zeros(dim)
+    usable = [(X, y) for X, y in pages if len(X)]
+    for _ in range(steps):
+        grad = -l2 * w
+        for X, y in usable:
+            s = np.append(X @ w, 0.0)
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            expect = p[:-1] @ X
+            grad += ((X[y] if y is not None else 0.0) - expect) / len(usable)
+        w += lr * grad
+    return w
+
+
+def _target(t, texts) -> int | None:
+    want = key(t.get("title") or "")
+    return next((k for k, x in enumerate(texts) if want and key(x) == want), None)
 
 
 def _score(pairs) -> dict:
@@ -108,37 +142,49 @@ def _rates(tally) -> dict:
         ("date_found", "dates"))}
 
 
-def _title_at(cand, threshold: float) -> str:
-    if cand is None or cand[1] < threshold:
+def _title_at(cand, w, threshold: float) -> str:
+    texts, X = cand
+    if not len(X):
         return ""
-    return cand[0]
+    scores = X @ w
+    k = int(np.argmax(scores))
+    return texts[k] if scores[k] >= threshold else ""
 
 
-def _cv(scored, cfg, folds: int) -> dict:
+_GRID = [x / 4 for x in range(-40, 41)]  # -10 to 10 by 0.25
+
+
+def _threshold(pairs, w) -> float:
+    """The lowest threshold with the most exact titles while title_wrong stays <= 0.03."""
+    best = None
+    for th in _GRID:
+        tally = dict.fromkeys(("titles", "title_exact", "title_wrong"), 0)
+        for t, c in pairs:
+            _title_only(tally, t, _title_at(c, w, th))
+        n = max(1, tally["titles"])
+        cand = (tally["title_wrong"] / n <= 0.03, tally["title_exact"] / n, -th)
+        if best is None or cand > best[0]:
+            best = (cand, th)
+    return best[1]
+
+
+def _cv(scored, cfg, folds: int, learn: bool) -> dict:
     fold_of = {t["domain"]: int(hashlib.sha256(t["domain"].encode()).hexdigest(), 16) % folds
                for t, *_ in scored}
-    grid = [x / 4 for x in range(-8, 41)]  # -2 to 10 by 0.25
     held = dict.fromkeys(("titles", "title_exact", "title_wrong"), 0)
     chosen = []
     for f in range(folds):
         train = [(t, c) for t, _, _, c in scored if fold_of[t["domain"]] != f]
         test = [(t, c) for t, _, _, c in scored if fold_of[t["domain"]] == f]
-        best = None
-        for th in grid:
-            tally = dict.fromkeys(held, 0)
-            for t, c in train:
-                _title_only(tally, t, _title_at(c, th))
-            n = max(1, tally["titles"])
-            ok = tally["title_wrong"] / n <= 0.03
-            cand = (ok, tally["title_exact"] / n, -th)
-            if best is None or cand > best[0]:
-                best = (cand, th)
-        chosen.append(best[1])
+        w = (fit([(c[1], _target(t, c[0])) for t, c in train if t.get("title")]) if learn
+             else np.array(cfg.structure.title_weights))
+        th = _threshold(train, w)
+        chosen.append(th)
         for t, c in test:
-            _title_only(held, t, _title_at(c, best[1]))
+            _title_only(held, t, _title_at(c, w, th))
     n = max(1, held["titles"])
-    return {"folds": folds, "thresholds": chosen, "title_exact": round(held["title_exact"] / n, 4),
-            "title_wrong": round(held["title_wrong"] / n, 4)}
+    return {"folds": folds, "learned": learn, "thresholds": chosen,
+            "title_exact": round(held["title_exact"] / n, 4), "title_wrong": round(held["title_wrong"] / n, 4)}
 
 
 def _title_only(tally, t, title) -> None:

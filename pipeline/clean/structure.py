@@ -19,7 +19,7 @@ How it decides, in order:
    cleaned of roles, credentials and e-mails; an agency or desk ("Reuters", "Staff") goes to
    `credit`.
 4. The title: every headline-shaped line above the first paragraph is a candidate, scored on
-   evidence (see `_title_score`); the best one is taken only when its score clears
+   evidence (`TITLE_FEATURES`, weighted by `title_weights`); the best one is taken only when its score clears
    `title_min_score`. A later line that only repeats the headline (a breadcrumb ending in it,
    a "Share: <headline>" line) is logged as its repeat.
 """
@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from pipeline.config import StructureConfig
+from pipeline.clean.boilerplate import match_rule
+from pipeline.config import BoilerplateRule, StructureConfig
 from pipeline.models import Line, Removal
 
 STAGE = "structure"
@@ -198,7 +199,7 @@ def _parser(order: str | None, languages: tuple[str, ...]) -> Any:
 
 _BY = re.compile(
     r"^\W{0,2}(?:(?:written|posted|words|story|text|reporting|photos? and words) by|by|von|par|por|di|door|"
-    r"av|af|de|oleh|autor(?:a|in)?|author|auteur|texto|texte|text)(?:\s*:\s*|\s+|(?=[A-ZÀ-Ý]))",
+    r"av|af|de|oleh|autor(?:a|in)?|author|auteur|texto|texte|text)(?:\s*:\s*|\s+|(?=(?-i:[A-ZÀ-Ý])))",
     re.IGNORECASE,
 )
 _MARKER_ONLY = {"by", "von", "par", "por", "di", "door", "av", "af", "de", "autor", "author"}
@@ -222,12 +223,17 @@ _PARTICLES = frozenset("de da di del della der den van von la le du dos das bin 
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bog\b|\boch\b)\s*")
 # Where a byline's names end: a date keyword, a separator before an outlet, a date.
 _NAME_END = re.compile(
-    r"(?:\s*[|•·/]\s*|\s+[–—-]\s+|\s*\b(?:published|updated|posted|last updated|modified|on|am|le|el|em|il|"
+    r"(?:\s*[|•·/–—]\s*|\s+-\s+|\s*\b(?:published|updated|posted|last updated|modified|on|in|am|le|el|em|il|"
     r"op|veröffentlicht|publié|publicado|pubblicato|gepubliceerd)\b\s*:?|\s+\d+\s+min(?:ute)?s?\s+read)",
     re.IGNORECASE,
 )
+# Words a scraper glued together when it dropped the markup between them: "By Jane
+# DoePublished: Jan 29", "By Gabby BoucherIn Travel", "ByKathryn GiuffridaMar 5, 2025",
+# "2025January 22, 2025", "20228:23 PM".
 _GLUED = re.compile(r"(?<=[a-z])(?=(?:Published|Updated|Posted|Last [Uu]pdated|Modified|Senior|Staff|"
-                    r"Contributor|Editor|Writer|Reporter)\b)")
+                    r"Contributor|Editor|Writer|Reporter|In|On)\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|"
+                    r"Nov|Dec)[a-z]*\.? \d)|(?<=\b(?:19|20)\d\d)(?=[A-Za-z]|\d{1,2}:\d\d)")
+_BY_INSIDE = re.compile(r"(?:^|[\s|•·,])(?:by|von|par|por)\s*:?\s*(?=(?-i:[A-ZÀ-Ý]))", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 
 
@@ -255,6 +261,19 @@ def is_person_name(text: str, single: bool = False) -> bool:
     return caps >= (1 if single else 2) and not _AGENCIES.match(text)
 
 
+def _name_prefix(piece: str) -> str | None:
+    """The longest run of two or more words at the start of `piece` that reads as a name.
+
+    >>> _name_prefix("Kathryn Giuffrida 6 comments"), _name_prefix("the team")
+    ('Kathryn Giuffrida', None)
+    """
+    words = piece.split()
+    for n in range(min(len(words), 5), 1, -1):
+        if is_person_name(" ".join(words[:n])):
+            return " ".join(words[:n])
+    return None
+
+
 def parse_byline(text: str, marked: bool) -> tuple[list[str], str | None]:
     """(person names, agency/desk credit) of one byline; `marked` when it opened with "By" etc.
 
@@ -280,6 +299,8 @@ def parse_byline(text: str, marked: bool) -> tuple[list[str], str | None]:
             credit = credit or piece
         elif is_person_name(piece, single=marked):
             names.append(piece)
+        elif marked and (head := _name_prefix(piece)):
+            names.append(head)  # "Kathryn Giuffrida 6 comments": the name, not what trails it
     if credit is None:
         tail = rest.strip(" .,:;-–—()|")
         if tail and _AGENCIES.match(tail):
@@ -363,6 +384,11 @@ def _meta(text: str, cfg: StructureConfig, day_first: bool | None) -> _Meta | No
             return _Meta("byline", names, credit, dates)
     if dates:
         # A date line holds little beside the date: a keyword, a name, a reading time.
+        inside = _BY_INSIDE.search(rest)
+        if inside:
+            names, credit = parse_byline(rest[inside.end():], True)
+            if names or credit:
+                return _Meta("byline", names, credit, dates)
         other = _NAME_END.sub(" ", rest)
         names, credit = parse_byline(other.strip(), False) if other.strip() else ([], None)
         leftover = len(re.findall(r"[^\W\d_]{2,}", other))
@@ -371,34 +397,78 @@ def _meta(text: str, cfg: StructureConfig, day_first: bool | None) -> _Meta | No
     return None
 
 
-def extract_structure(lines: list[Line], cfg: StructureConfig) -> tuple[list[Line], Structure]:
-    """Find the headline, byline and dates in the lead block; their lines leave `lines`."""
-    out = Structure()
+# A byline or date label standing alone on its line, its value on the next ("By" / "Sara
+# Brown", "Last updated" / "Aug 04, 2025").
+_LABEL_ONLY = re.compile(
+    r"^\W{0,2}(?:(?:written|posted|words|story|text) by|by|von|par|por|author|autor|auteur|"
+    r"(?:first |last )?(?:published|updated|update|posted|modified|date|publié|publicado|veröffentlicht|"
+    r"aktualisiert|mis à jour|actualizado|atualizado|pubblicato|aggiornato)(?: on| am| le| el| em| il)?)\s*:?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Lead:
+    """What the lead block is made of: non-blank line indices, the lead block, the first
+    paragraph (as a rank in `idx`), and the byline/date lines found in it."""
+
+    idx: list[int]
+    lead: list[int]
+    first_para: int
+    metas: dict[int, _Meta]
+
+
+def lead_block(lines: list[Line], cfg: StructureConfig) -> Lead:
     idx = [i for i, ln in enumerate(lines) if not ln.blank]
-    if not idx:
-        return lines, out
     texts = {i: lines[i].text.strip() for i in idx}
     first_para = next((k for k, i in enumerate(idx) if _is_paragraph(texts[i], cfg)), len(idx))
     lead = idx[: min(first_para + cfg.after_paragraph_lines + 1, cfg.lead_max_lines, len(idx))]
     day_first = numeric_order([texts[i] for i in lead])
 
     metas: dict[int, _Meta] = {}
-    for i in lead:
+    for k, i in enumerate(lead):
+        if i in metas:
+            continue
+        if _LABEL_ONLY.match(texts[i]) and k + 1 < len(lead):
+            nxt = lead[k + 1]
+            m = _meta(texts[i].rstrip(": ") + " " + texts[nxt], cfg, day_first)
+            if m is not None:
+                metas[i] = _Meta(m.kind, [], None, [])
+                metas[nxt] = m
+            continue
         m = _meta(texts[i], cfg, day_first)
         if m is not None:
             metas[i] = m
-    # An unmarked line of names is a byline only right beside a date line or a marked byline.
+    # An unmarked line of names is a byline only right beside a date line or a marked byline,
+    # and only when none of its words is written in lower case elsewhere on the page: "Top
+    # Weight Loss Medications" is capitalised like a name, but the body says "weight loss".
+    lower = {w for i in idx[: cfg.body_lines + len(lead)] for w in re.findall(r"(?<![\w'’])[^\W\d_A-Z]\w+",
+                                                                       texts[i]) if w[:1].islower()}
     for k, i in enumerate(lead):
         if i in metas or _is_paragraph(texts[i], cfg):
             continue
-        near = [j for j in lead[max(0, k - 2): k + 3] if j in metas and j != i]
-        if not near:
+        if not any(j in metas for j in lead[max(0, k - 2): k + 3] if j != i):
             continue
         names, credit = parse_byline(_GLUED.sub(" ", texts[i]), False)
-        text_words = len(texts[i].split())
-        if names and sum(len(n.split()) for n in names) >= text_words - 4:
+        names = [n for n in names if len(n.split()) <= 3 and not any(
+            w.casefold() in lower for w in n.split() if w.casefold() not in _PARTICLES)]
+        if (names or credit) and sum(len(n.split()) for n in names) + len((credit or "").split()) >= len(
+                texts[i].split()) - 4:
             metas[i] = _Meta("byline", names, credit, [])
+    return Lead(idx, lead, first_para, metas)
 
+
+def extract_structure(lines: list[Line], cfg: StructureConfig,
+                      rules: Sequence[BoilerplateRule] = ()) -> tuple[list[Line], Structure]:
+    """Find the headline, byline and dates in the lead block; their lines leave `lines`.
+
+    `rules` are the boilerplate rules: a line one of them names is page furniture, evidence
+    against it being the headline."""
+    out = Structure()
+    block = lead_block(lines, cfg)
+    if not block.idx:
+        return lines, out
+    metas = block.metas
     taken: dict[int, tuple[str, str]] = {}
     for i in sorted(metas):
         m = metas[i]
@@ -411,27 +481,30 @@ def extract_structure(lines: list[Line], cfg: StructureConfig) -> tuple[list[Lin
             if n not in out.authors:
                 out.authors.append(n)
         out.credit = out.credit or m.credit
-        field_name = "authors" if m.names or (m.credit and not m.dates) else (
-            "published" if any(not h.updated for h in m.dates) else "updated")
-        taken[i] = (DATE_RULE if m.kind == "date" else BYLINE_RULE, field_name)
+        gave = (["authors"] if m.names else []) + (["credit"] if m.credit else []) + sorted(
+            {"updated" if h.updated else "published" for h in m.dates}, key=("published", "updated").index)
+        # A label line ("By", "Last updated") gives nothing itself: it goes with its value below.
+        taken[i] = (DATE_RULE if m.kind == "date" else BYLINE_RULE, ",".join(gave) or "label")
 
-    best = _pick_title(lines, idx, lead, first_para, metas, cfg)
+    best = _pick_title(lines, block.idx, block.lead, block.first_para, metas, cfg, rules)
     out.title_score = best[0] if best else None
     title_at = best[1] if best and best[0] >= cfg.title_min_score else None
     if title_at is not None:
         out.title = lines[title_at]
-        key = _fold(texts[title_at])
-        for i in idx:
-            if i == title_at or i in taken:
+        key = _fold(lines[title_at].text.strip())
+        for i in block.idx:
+            if i == title_at or i in taken or len(lines[i].text) > 3 * len(key) + 200:
                 continue
-            if _repeats_title(_fold(texts[i]), key):
+            if _repeats_title(_fold(lines[i].text.strip()), key):
                 taken[i] = (TITLE_REPEAT_RULE, "title")
         taken[title_at] = (TITLE_RULE, "title")
 
     for i in sorted(taken):
-        rule, field_name = taken[i]
-        out.removals.append(Removal(STAGE, rule, lines[i].text, lines[i].start, lines[i].end,
-                                    {"field": field_name}))
+        rule, gave = taken[i]
+        detail: dict[str, Any] = {"field": gave.split(",")[0]}
+        if "," in gave:
+            detail["fields"] = gave.split(",")  # a byline with its date: "By A, Jan 29, 2025"
+        out.removals.append(Removal(STAGE, rule, lines[i].text, lines[i].start, lines[i].end, detail))
     kept = [ln for i, ln in enumerate(lines) if i not in taken]
     return kept, out
 
@@ -452,64 +525,102 @@ def _repeats_title(text: str, title: str) -> bool:
     return bool(head) and (head[-1] in ">/»|:›" ) and len(head.split()) <= 12
 
 
+# The evidence a headline candidate is scored on, in the order of `title_weights`. Each is
+# one thing the issue names: the line's shape, its place just above the byline/date or the
+# first paragraph, its words recurring in the body, a repeat of it further down; and what
+# marks a kicker, a standfirst, a caption or a menu instead.
+TITLE_FEATURES = (
+    "bias",            # 1 for every candidate
+    "words3",          # at least three words (one or two are section labels and kickers)
+    "words_long",      # more than 18 words: a standfirst more often than a headline
+    "lower_start",     # starts with a lower-case letter
+    "title_case",      # share of the longer words that are capitalised
+    "meta_below",      # a byline/date line directly below
+    "meta_below2",     # one line further down
+    "meta_above",      # a byline/date line within two lines above
+    "para_below",      # the first paragraph directly below (or below the byline under it)
+    "blank_after",     # alone before a blank line (how block-keeping scrapers write headlines)
+    "body_overlap",    # share of its words that recur in the body
+    "repeated",        # repeated further down (breadcrumb, share line)
+    "label",           # "Credit: ...", "Photo: ...": a short label and colon
+    "menu",            # several " | " or " / " separators: navigation
+    "first",           # the first candidate of the lead block
+    "under_candidate", # right under another candidate of 3+ words: a standfirst under a headline
+    "question",        # ends with "?" or "!"
+    "after_para",      # below the first paragraph: a subheading more often than the headline
+    "numbered",        # "1. ...", "Step 2: ...": a list item or section heading
+    "inner_sentence",  # a sentence ends inside it ("... motivation. Boost ..."): a standfirst
+    "furniture",       # a boilerplate rule names it ("Table of Contents", "8 min read")
+)
+
+
 def _pick_title(lines: list[Line], idx: list[int], lead: list[int], first_para: int,
-                metas: dict[int, _Meta], cfg: StructureConfig) -> int | None:
-    body_words: set[str] = set()
-    for i in idx[first_para: first_para + cfg.body_lines]:
-        body_words.update(_words(lines[i].text))
+                metas: dict[int, _Meta], cfg: StructureConfig,
+                rules: Sequence[BoilerplateRule] = ()) -> tuple[float, int] | None:
     best: tuple[float, int] | None = None
-    # Lines above the first paragraph; a title sits there in every page layout seen.
-    folded = [_fold(lines[j].text.strip()) for j in idx[: cfg.repeat_lines]]
-    for k, i in enumerate(lead[:first_para]):
-        if i in metas:
-            continue
-        score = _title_score(lines, folded, lead, k, i, first_para, metas, body_words, cfg)
-        if score is not None and (best is None or score > best[0]):
+    for score, i in _title_candidates(lines, idx, lead, first_para, metas, cfg, rules):
+        if best is None or score > best[0]:
             best = (score, i)
     return best
 
 
-def _title_score(lines: list[Line], folded: list[str], lead: list[int], k: int, i: int, first_para: int,
-                 metas: dict[int, _Meta], body_words: set[str], cfg: StructureConfig) -> float | None:
-    """Evidence that lead line `i` (k-th of the lead block) is the headline; None: not a candidate.
+def title_features(lines: list[Line], idx: list[int], lead: list[int], first_para: int,
+                   metas: dict[int, _Meta], cfg: StructureConfig,
+                   rules: Sequence[BoilerplateRule] = ()) -> list[tuple[int, list[float]]]:
+    """(line index, feature vector in TITLE_FEATURES order) of every headline candidate; a
+    line repeating an earlier candidate is not scored again (the first is the headline)."""
+    body_words: set[str] = set()
+    for i in idx[first_para: first_para + cfg.body_lines]:
+        body_words.update(_words(lines[i].text))
+    folded = [_fold(lines[j].text.strip()) for j in idx[: cfg.repeat_lines]]
+    out: list[tuple[int, list[float]]] = []
+    prev_cand = -2
+    seen: set[str] = set()
+    for k, i in enumerate(lead):
+        if i in metas:
+            continue
+        text = lines[i].text.strip()
+        if k == first_para or not headline_shaped(text, cfg) or _fold(text) in seen:
+            continue
+        seen.add(_fold(text))
+        words = text.split()
+        longer = [w for w in words if len(w) > 3]
+        below = lead[k + 1: k + 3]
+        key = _fold(text)
+        own = set(_words(text))
+        f = {
+            "bias": 1.0,
+            "words3": float(len(words) >= 3),
+            "words_long": float(len(words) > 18),
+            "lower_start": float(words[0][:1].islower()),
+            "title_case": sum(w[:1].isupper() for w in longer) / len(longer) if longer else 0.0,
+            "meta_below": float(bool(below) and below[0] in metas),
+            "meta_below2": float(len(below) > 1 and below[1] in metas),
+            "meta_above": float(any(j in metas for j in lead[max(0, k - 2): k])),
+            "para_below": float(k + 1 == first_para or (bool(below) and below[0] in metas and k + 2 == first_para)),
+            "blank_after": float(i + 1 < len(lines) and lines[i + 1].blank),
+            "body_overlap": len(own & body_words) / len(own) if own else 0.0,
+            "repeated": float(len(words) >= 3 and sum(_repeats_title(x, key) for x in folded) >= 2),
+            "label": float(bool(re.match(r"^[^\s:]+(?:\s[^\s:]+){0,2}:\s", text)) and len(words) <= 8),
+            "menu": float(len(re.findall(r"\s[|»>/•·›]\s", text)) >= 2),
+            "first": float(not out),
+            "under_candidate": float(prev_cand == k - 1),
+            "question": float(text.endswith(("?", "!"))),
+            "after_para": float(k > first_para),
+            "numbered": float(bool(re.match(r"^(?:#?\d{1,2}[.):]|(?:step|part|chapter|tip) \d+\b)", text,
+                                            re.IGNORECASE))),
+            "inner_sentence": float(bool(re.search(r"\w[.!?] [A-Z]", text))),
+            "furniture": float(bool(rules) and match_rule(rules, text) is not None),
+        }
+        if len(words) >= 3:
+            prev_cand = k
+        out.append((i, [f[name] for name in TITLE_FEATURES]))
+    return out
 
-    Each term is one piece of evidence the issue names: the line's shape, its place just above
-    the byline/date or the first paragraph, its words recurring in the body, a repeat of it
-    further down (breadcrumb, share line); a short label above another candidate loses."""
-    text = lines[i].text.strip()
-    if not headline_shaped(text, cfg):
-        return None
-    words = text.split()
-    score = 0.0
-    # Shape: headlines run 4-20 words; one or two words are section labels and kickers.
-    score += cfg.w_length if len(words) >= 4 else -cfg.w_length
-    if text.isupper() and len(words) <= 3:
-        score -= cfg.w_length
-    if not words[0][:1].isupper() and not words[0][:1].isdigit():
-        score -= cfg.w_length
-    # Place: byline or date within the next two lines, or the first paragraph right below.
-    below = lead[k + 1: k + 3]
-    if below and below[0] in metas:
-        score += cfg.w_meta_below
-    elif any(j in metas for j in below):
-        score += cfg.w_meta_below / 2
-    above = lead[max(0, k - 2): k]
-    if any(j in metas for j in above):
-        score += cfg.w_meta_above
-    if k + 1 == first_para or (k + 1 < len(lead) and lead[k + 1] in metas and k + 2 == first_para):
-        score += cfg.w_before_paragraph
-    # Layout: alone before a blank line (how scrapers that keep blocks write a headline).
-    if i + 1 < len(lines) and lines[i + 1].blank:
-        score += cfg.w_blank_after
-    # Words: the headline's words recur in the body.
-    own = set(_words(text))
-    if own:
-        score += cfg.w_body_overlap * len(own & body_words) / len(own)
-    # A repeat further down (breadcrumb or share line) names the headline.
-    key = _fold(text)
-    if len(words) >= 3 and sum(_repeats_title(f, key) for f in folded) >= 2:
-        score += cfg.w_repeated
-    # Menus and separators: a line of many short items is navigation.
-    if len(re.findall(r"\s[|»>/•·]\s", text)) >= 2:
-        score -= cfg.w_length
-    return score
+
+def _title_candidates(lines: list[Line], idx: list[int], lead: list[int], first_para: int,
+                      metas: dict[int, _Meta], cfg: StructureConfig,
+                      rules: Sequence[BoilerplateRule]) -> list[tuple[float, int]]:
+    weights = cfg.title_weights
+    return [(sum(w * x for w, x in zip(weights, feats, strict=True)), i)
+            for i, feats in title_features(lines, idx, lead, first_para, metas, cfg, rules)]
