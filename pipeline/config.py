@@ -130,11 +130,11 @@ class StructureConfig:
     title_max_words: int = 30
     body_lines: int = 30
     repeat_lines: int = 60
-    title_min_score: float = 2.0
+    title_min_confidence: float = 0.82
     # One weight per structure.TITLE_FEATURES entry (see config/pipeline.toml for their origin).
     title_weights: tuple[float, ...] = (
-        -1.0, 1.0, -1.0, -1.0, 0.5, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, -2.0, -1.0, 0.5, -1.0, 0.0,
-        -1.0, -1.0, -1.0, -2.0)
+        -1.09, 1.55, -0.38, -0.69, -0.15, 1.36, 0.96, -0.13, -0.11, 0.0, 2.14, 0.54, 0.48, -0.46, 0.23,
+        -0.37, 0.21, -2.23, -0.59, -0.23, -1.06)
     languages: tuple[str, ...] = ("en", "de", "fr", "es", "pt", "it", "nl")
 
     def __post_init__(self) -> None:
@@ -274,7 +274,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "title_max_words": (1, 1000),
     "body_lines": (1, 100_000),
     "repeat_lines": (0, 100_000),
-    "title_min_score": (-1000.0, 1000.0),
+    "title_min_confidence": (0.0, 1.0),
 }
 
 

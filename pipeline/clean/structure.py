@@ -19,13 +19,14 @@ How it decides, in order:
    cleaned of roles, credentials and e-mails; an agency or desk ("Reuters", "Staff") goes to
    `credit`.
 4. The title: every headline-shaped line above the first paragraph is a candidate, scored on
-   evidence (`TITLE_FEATURES`, weighted by `title_weights`); the best one is taken only when its score clears
-   `title_min_score`. A later line that only repeats the headline (a breadcrumb ending in it,
+   evidence (`TITLE_FEATURES`, weighted by `title_weights`); the best one is taken only when
+   its confidence (a softmax over the candidates and "no title") reaches `title_min_confidence`. A later line that only repeats the headline (a breadcrumb ending in it,
    a "Share: <headline>" line) is logged as its repeat.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -47,7 +48,7 @@ DATE_RULE = "article.date@1"
 @dataclass
 class Structure:
     title: Line | None = None
-    # Evidence score of the best headline candidate, taken or not (None: no candidate).
+    # Confidence in the best headline candidate, taken or not (None: no candidate).
     title_score: float | None = None
     authors: list[str] = field(default_factory=list)
     credit: str | None = None
@@ -488,7 +489,7 @@ def extract_structure(lines: list[Line], cfg: StructureConfig,
 
     best = _pick_title(lines, block.idx, block.lead, block.first_para, metas, cfg, rules)
     out.title_score = best[0] if best else None
-    title_at = best[1] if best and best[0] >= cfg.title_min_score else None
+    title_at = best[1] if best and best[0] >= cfg.title_min_confidence else None
     if title_at is not None:
         out.title = lines[title_at]
         key = _fold(lines[title_at].text.strip())
@@ -557,11 +558,18 @@ TITLE_FEATURES = (
 def _pick_title(lines: list[Line], idx: list[int], lead: list[int], first_para: int,
                 metas: dict[int, _Meta], cfg: StructureConfig,
                 rules: Sequence[BoilerplateRule] = ()) -> tuple[float, int] | None:
-    best: tuple[float, int] | None = None
-    for score, i in _title_candidates(lines, idx, lead, first_para, metas, cfg, rules):
-        if best is None or score > best[0]:
-            best = (score, i)
-    return best
+    """(confidence, line index) of the best headline candidate, or None without candidates.
+
+    The confidence is the candidate's share of a softmax over every candidate and "no title"
+    (score 0): a page with two equally good candidates is not sure of either."""
+    scored = _title_candidates(lines, idx, lead, first_para, metas, cfg, rules)
+    if not scored:
+        return None
+    top = max(score for score, _ in scored)
+    best = next(i for score, i in scored if score == top)
+    # Shifted by the top score so exp() never overflows, whatever the weights.
+    total = math.exp(-top) + sum(math.exp(score - top) for score, _ in scored)
+    return 1.0 / total, best
 
 
 def title_features(lines: list[Line], idx: list[int], lead: list[int], first_para: int,

@@ -47,6 +47,8 @@ def doc_detail(doc: Doc, row: dict[str, Any]) -> dict[str, Any]:
     paragraphs = [(ln.text, ln.start, ln.end) for ln in doc.lines if ln.text.strip()]  # Line.blank, inlined
     detail = {k: row[k] for k in ("id", "status", "reason", "duplicate_of", "similarity", "source") if k in row}
     detail["title"] = doc.title
+    detail["authors"], detail["credit"] = list(doc.authors), doc.credit
+    detail["published"], detail["updated"] = doc.published, doc.updated
     detail["flags"] = sorted(doc.flags)
     detail["segments"] = build_view(paragraphs, doc.removed, doc.edits, doc.title, doc.title_span)
     return detail
@@ -160,7 +162,8 @@ class ReportWriter:
         detail = doc_detail(doc, row)
         rule_ids = sorted({self._rules.setdefault(f"{r.stage}/{r.rule}", len(self._rules)) for r in doc.removed})
         self._rows.append([doc.id, row["status"], doc.title or "", len(doc.removed), rule_ids,
-                           row.get("reason"), row.get("duplicate_of"), len(doc.edits), sorted(doc.flags)])
+                           row.get("reason"), row.get("duplicate_of"), len(doc.edits), sorted(doc.flags),
+                           doc.published])  # last: the list can be sorted by date
         for e in doc.edits:
             key = f"{e.stage}/{e.rule}"
             self._fixes[key] = self._fixes.get(key, 0) + 1
