@@ -133,7 +133,7 @@ class StructureConfig:
     title_min_confidence: float = 0.82
     # One weight per structure.TITLE_FEATURES entry (see config/pipeline.toml for their origin).
     title_weights: tuple[float, ...] = (
-        -1.09, 1.55, -0.38, -0.69, -0.15, 1.36, 0.96, -0.13, -0.11, 0.0, 2.14, 0.54, 0.48, -0.46, 0.23,
+        -1.09, 1.55, -0.38, -0.69, -0.15, 1.36, 0.96, -0.13, -0.11, 1.0, 2.14, 0.54, 0.48, -0.46, 0.23,
         -0.37, 0.21, -2.23, -0.59, -0.23, -1.06)
     languages: tuple[str, ...] = ("en", "de", "fr", "es", "pt", "it", "nl")
 

@@ -69,7 +69,7 @@ def main() -> int:
     res["cv"] = _cv(scored, cfg, args.folds, args.fit)
     if args.fit:
         pages = [(c[1], _target(t, c[0])) for t, _, _, c in scored if t.get("title")]
-        res["fitted_weights"] = [round(float(x), 2) for x in fit(pages)]
+        res["fitted_weights"] = [round(float(x), 2) for x in fit(pages, cfg.structure.title_weights)]
         res["fitted_threshold"] = _threshold([(t, c) for t, _, _, c in scored], np.array(res["fitted_weights"]))
     print(json.dumps(res))
     if args.show:
@@ -86,7 +86,7 @@ def _candidates(doc: Doc, cfg):
     return [lines[i].text.strip() for i, _ in feats], np.array([f for _, f in feats], dtype=float)
 
 
-def fit(pages, l2: float = 0.01, steps: int = 2000, lr: float = 1.0) -> np.ndarray:
+def fit(pages, prior=None, l2: float = 0.01, steps: int = 2000, lr: float = 1.0) -> np.ndarray:
     """Conditional logit: each page picks one of its candidates or "no title" (score 0).
 
     The target is the candidate equal to the headline, else "no title"; gradient ascent on
@@ -103,6 +103,9 @@ def fit(pages, l2: float = 0.01, steps: int = 2000, lr: float = 1.0) -> np.ndarr
         mask[p, -1] = True
         target[p, y if y is not None else -1] = 1.0
     w = np.zeros(dim)
+    # A feature that never fires on these pages (dev/web has no blank lines) cannot be learned
+    # here: it keeps the configured, hand-set weight.
+    unseen = ~feats.reshape(-1, dim).any(axis=0)
     for _ in range(steps):
         s = np.where(mask, feats @ w, -np.inf)
         s[:, -1] = 0.0
@@ -110,6 +113,7 @@ def fit(pages, l2: float = 0.01, steps: int = 2000, lr: float = 1.0) -> np.ndarr
         prob /= prob.sum(axis=1, keepdims=True)
         grad = np.einsum("pc,pcd->d", target - prob, feats) / len(usable) - l2 * w
         w += lr * grad
+    w[unseen] = np.asarray(prior if prior is not None else np.zeros(dim))[unseen]
     return w
 
 
@@ -185,7 +189,7 @@ def _cv(scored, cfg, folds: int, learn: bool) -> dict:
     for f in range(folds):
         train = [(t, c) for t, _, _, c in scored if fold_of[t["domain"]] != f]
         test = [(t, c) for t, _, _, c in scored if fold_of[t["domain"]] == f]
-        w = (fit([(c[1], _target(t, c[0])) for t, c in train if t.get("title")]) if learn
+        w = (fit([(c[1], _target(t, c[0])) for t, c in train if t.get("title")], cfg.structure.title_weights) if learn
              else np.array(cfg.structure.title_weights))
         th = _threshold(train, w)
         chosen.append(th)

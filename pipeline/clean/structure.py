@@ -294,10 +294,12 @@ def parse_byline(text: str, marked: bool) -> tuple[list[str], str | None]:
     credit: str | None = None
     for piece in _NAME_SPLIT.split(names_part):
         piece = piece.strip(" .,:;-–—()")
-        if not piece or _CREDENTIALS.match(piece):
+        if not piece:
             continue
         if _AGENCIES.match(piece):
             credit = credit or piece
+        elif _CREDENTIALS.match(piece):
+            continue
         elif is_person_name(piece, single=marked):
             names.append(piece)
         elif marked and (head := _name_prefix(piece)):
@@ -450,7 +452,9 @@ def lead_block(lines: list[Line], cfg: StructureConfig) -> Lead:
             continue
         if not any(j in metas for j in lead[max(0, k - 2): k + 3] if j != i):
             continue
-        names, credit = parse_byline(_GLUED.sub(" ", texts[i]), False)
+        line = _GLUED.sub(" ", texts[i])
+        by = _BY.match(line)  # "Di Marco Rossi": a marker only trusted beside a date
+        names, credit = parse_byline(line[by.end():] if by else line, False)
         names = [n for n in names if len(n.split()) <= 3 and not any(
             w.casefold() in lower for w in n.split() if w.casefold() not in _PARTICLES)]
         if (names or credit) and sum(len(n.split()) for n in names) + len((credit or "").split()) >= len(
@@ -540,7 +544,8 @@ TITLE_FEATURES = (
     "meta_below2",     # one line further down
     "meta_above",      # a byline/date line within two lines above
     "para_below",      # the first paragraph directly below (or below the byline under it)
-    "blank_after",     # alone before a blank line (how block-keeping scrapers write headlines)
+    "top_blank",       # the first line, alone before a blank line (how block-keeping scrapers
+                       # write a headline)
     "body_overlap",    # share of its words that recur in the body
     "repeated",        # repeated further down (breadcrumb, share line)
     "label",           # "Credit: ...", "Photo: ...": a short label and colon
@@ -606,7 +611,7 @@ def title_features(lines: list[Line], idx: list[int], lead: list[int], first_par
             "meta_below2": float(len(below) > 1 and below[1] in metas),
             "meta_above": float(any(j in metas for j in lead[max(0, k - 2): k])),
             "para_below": float(k + 1 == first_para or (bool(below) and below[0] in metas and k + 2 == first_para)),
-            "blank_after": float(i + 1 < len(lines) and lines[i + 1].blank),
+            "top_blank": float(k == 0 and i + 1 < len(lines) and lines[i + 1].blank),
             "body_overlap": len(own & body_words) / len(own) if own else 0.0,
             "repeated": float(len(words) >= 3 and sum(_repeats_title(x, key) for x in folded) >= 2),
             "label": float(bool(re.match(r"^[^\s:]+(?:\s[^\s:]+){0,2}:\s", text)) and len(words) <= 8),
