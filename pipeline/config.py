@@ -130,11 +130,11 @@ class StructureConfig:
     title_max_words: int = 30
     body_lines: int = 30
     repeat_lines: int = 60
-    title_min_confidence: float = 0.82
+    title_min_confidence: float = 0.8
     # One weight per structure.TITLE_FEATURES entry (see config/pipeline.toml for their origin).
     title_weights: tuple[float, ...] = (
-        -1.09, 1.55, -0.38, -0.69, -0.15, 1.36, 0.96, -0.13, -0.11, 1.0, 2.14, 0.54, 0.48, -0.46, 0.23,
-        -0.37, 0.21, -2.23, -0.59, -0.23, -1.06)
+        -1.22, 1.47, -0.36, -0.71, -0.22, 1.29, 1.0, -0.16, -0.02, 1.0, 2.09, 0.48, 0.4, -0.45, 0.31,
+        -0.33, 0.26, -2.25, -0.59, -0.23, -0.51)
     languages: tuple[str, ...] = ("en", "de", "fr", "es", "pt", "it", "nl")
 
     def __post_init__(self) -> None:

@@ -556,7 +556,7 @@ TITLE_FEATURES = (
     "after_para",      # below the first paragraph: a subheading more often than the headline
     "numbered",        # "1. ...", "Step 2: ...": a list item or section heading
     "inner_sentence",  # a sentence ends inside it ("... motivation. Boost ..."): a standfirst
-    "furniture",       # a boilerplate rule names it ("Table of Contents", "8 min read")
+    "furniture",       # a weak boilerplate rule names it (a strong one rules the line out)
 )
 
 
@@ -595,6 +595,9 @@ def title_features(lines: list[Line], idx: list[int], lead: list[int], first_par
         text = lines[i].text.strip()
         if k == first_para or not headline_shaped(text, cfg) or _fold(text) in seen:
             continue
+        rule = match_rule(rules, text) if rules else None
+        if rule is not None and rule.strength == "strong":
+            continue  # a line a strong boilerplate rule names is page furniture, never the headline
         seen.add(_fold(text))
         words = text.split()
         longer = [w for w in words if len(w) > 3]
@@ -623,7 +626,7 @@ def title_features(lines: list[Line], idx: list[int], lead: list[int], first_par
             "numbered": float(bool(re.match(r"^(?:#?\d{1,2}[.):]|(?:step|part|chapter|tip) \d+\b)", text,
                                             re.IGNORECASE))),
             "inner_sentence": float(bool(re.search(r"\w[.!?] [A-Z]", text))),
-            "furniture": float(bool(rules) and match_rule(rules, text) is not None),
+            "furniture": float(rule is not None),
         }
         if len(words) >= 3:
             prev_cand = k
