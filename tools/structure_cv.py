@@ -21,10 +21,9 @@ import re
 import sys
 import time
 import unicodedata
+from pathlib import Path
 
 import numpy as np
-from dataclasses import replace
-from pathlib import Path
 
 from pipeline.clean import structure as st
 from pipeline.config import load_config
@@ -137,11 +136,13 @@ def _target(t, texts) -> int | None:
 
 def _score(pairs) -> dict:
     tally = dict.fromkeys(("titles", "title_exact", "title_wrong", "authors", "author_found", "dates",
-                           "date_found"), 0)
+                           "date_found", "date_or_updated"), 0)
     for t, found in pairs:
         title = found.title.text.strip() if found.title is not None else ""
         _tally(tally, t, title, found.authors, found.published)
-    return _rates(tally)
+        if t.get("date"):  # diagnostic: what counting `updated` as a publication date would give
+            tally["date_or_updated"] += str(found.published or found.updated or "").startswith(t["date"])
+    return {**_rates(tally), "date_found_counting_updated": round(tally["date_or_updated"] / max(1, tally["dates"]), 4)}
 
 
 def _tally(tally, t, title, authors, published) -> None:

@@ -18,10 +18,11 @@ How it decides, in order:
    line of person-shaped names right beside a date line. Names are split on "and"/","/"&",
    cleaned of roles, credentials and e-mails; an agency or desk ("Reuters", "Staff") goes to
    `credit`.
-4. The title: every headline-shaped line above the first paragraph is a candidate, scored on
-   evidence (`TITLE_FEATURES`, weighted by `title_weights`); the best one is taken only when
-   its confidence (a softmax over the candidates and "no title") reaches `title_min_confidence`. A later line that only repeats the headline (a breadcrumb ending in it,
-   a "Share: <headline>" line) is logged as its repeat.
+4. The title: every headline-shaped line of the lead block that no strong boilerplate rule
+   names is a candidate, scored on evidence (`TITLE_FEATURES`, weighted by `title_weights`);
+   the best one is taken only when its confidence (its share of a softmax over the candidates
+   and "no title") reaches `title_min_confidence`. A later line that only repeats the headline
+   (a breadcrumb ending in it, a "Share: <headline>" line) is logged as its repeat.
 """
 
 from __future__ import annotations

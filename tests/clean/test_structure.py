@@ -19,7 +19,7 @@ from pipeline.clean.structure import (
     find_dates,
     parse_byline,
 )
-from pipeline.config import ConfigError, Config, StructureConfig, load_config
+from pipeline.config import Config, ConfigError, StructureConfig, load_config
 from pipeline.models import Doc, split_lines
 from pipeline.stages import STAGES, clean_document
 from pipeline.tasks import stage_fingerprint
