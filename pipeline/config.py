@@ -133,8 +133,8 @@ class StructureConfig:
     title_min_confidence: float = 0.8
     # One weight per structure.TITLE_FEATURES entry (see config/pipeline.toml for their origin).
     title_weights: tuple[float, ...] = (
-        -1.22, 1.47, -0.36, -0.71, -0.22, 1.29, 1.0, -0.16, -0.02, 1.0, 2.09, 0.48, 0.4, -0.45, 0.31,
-        -0.33, 0.26, -2.25, -0.59, -0.23, -0.51)
+        -1.22, 1.47, -0.37, -0.71, -0.23, 1.25, 0.97, -0.21, -0.02, 1.0, 2.1, 0.47, 0.44, -0.46, 0.28,
+        -0.34, 0.25, -2.25, -0.6, -0.2, -0.51, -0.23)
     languages: tuple[str, ...] = ("en", "de", "fr", "es", "pt", "it", "nl")
 
     def __post_init__(self) -> None:

@@ -36,6 +36,7 @@ from functools import lru_cache
 from typing import Any
 
 from pipeline.clean.boilerplate import match_rule
+from pipeline.clean.lineclass import ends_like_sentence
 from pipeline.config import BoilerplateRule, StructureConfig
 from pipeline.models import Line, Removal
 
@@ -257,8 +258,8 @@ def is_person_name(text: str, single: bool = False) -> bool:
             continue
         if bare.lower() in _ROLE_WORDS or not bare or not bare[0].isupper():
             return False
-        if not all(c.isalpha() or c in ".-'’" for c in bare):
-            return False
+        if not all(c.isalpha() or c in ".-'’" for c in bare) or (len(bare) > 1 and bare.isalpha() and bare.isupper()):
+            return False  # "USA TODAY" after a name is the outlet
         caps += 1
     return caps >= (1 if single else 2) and not _AGENCIES.match(text)
 
@@ -271,7 +272,8 @@ def _name_prefix(piece: str) -> str | None:
     """
     words = piece.split()
     for n in range(min(len(words), 5), 1, -1):
-        if is_person_name(" ".join(words[:n])):
+        # What trails a name is a count, a role or an outlet, never a sentence.
+        if len(words) - n <= 3 and is_person_name(" ".join(words[:n])):
             return " ".join(words[:n])
     return None
 
@@ -303,7 +305,7 @@ def parse_byline(text: str, marked: bool) -> tuple[list[str], str | None]:
             continue
         elif is_person_name(piece, single=marked):
             names.append(piece)
-        elif marked and (head := _name_prefix(piece)):
+        elif head := _name_prefix(piece):
             names.append(head)  # "Kathryn Giuffrida 6 comments": the name, not what trails it
     if credit is None:
         tail = rest.strip(" .,:;-–—()|")
@@ -382,6 +384,8 @@ def _meta(text: str, cfg: StructureConfig, day_first: bool | None) -> _Meta | No
     rest = line
     for h in reversed(dates):
         rest = rest[: h.start] + " " + rest[h.end:]
+    if marked and ends_like_sentence(rest) and len(rest.split()) > 8:
+        marked = False  # "By" on its own line above a sentence: the sentence is no byline
     if marked:
         names, credit = parse_byline(rest[by.end():] if by else rest, True)
         if names or credit:
@@ -433,7 +437,7 @@ def lead_block(lines: list[Line], cfg: StructureConfig) -> Lead:
     for k, i in enumerate(lead):
         if i in metas:
             continue
-        if _LABEL_ONLY.match(texts[i]) and k + 1 < len(lead):
+        if _LABEL_ONLY.match(texts[i]) and k + 1 < len(lead) and not ends_like_sentence(texts[lead[k + 1]]):
             nxt = lead[k + 1]
             m = _meta(texts[i].rstrip(": ") + " " + texts[nxt], cfg, day_first)
             if m is not None:
@@ -558,6 +562,7 @@ TITLE_FEATURES = (
     "numbered",        # "1. ...", "Step 2: ...": a list item or section heading
     "inner_sentence",  # a sentence ends inside it ("... motivation. Boost ..."): a standfirst
     "furniture",       # a weak boilerplate rule names it (a strong one rules the line out)
+    "all_caps",        # written in capitals: a kicker, a section label or a promo
 )
 
 
@@ -628,6 +633,7 @@ def title_features(lines: list[Line], idx: list[int], lead: list[int], first_par
                                             re.IGNORECASE))),
             "inner_sentence": float(bool(re.search(r"\w[.!?] [A-Z]", text))),
             "furniture": float(rule is not None),
+            "all_caps": float(text.upper() == text and any(c.isalpha() for c in text) and text.lower() != text),
         }
         if len(words) >= 3:
             prev_cand = k
