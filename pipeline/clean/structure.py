@@ -218,6 +218,7 @@ writer editor reporter correspondent columnist contributor analyst producer dire
 head founder co-founder cofounder ceo cto cfo vp president officer staff senior junior associate
 assistant contributing freelance guest author journalist photographer intern fellow professor
 specialist expert consultant coach lead principal partner owner team desk technology marketing
+fact checked reviewed edited verified tested medically photo photos image images illustration source
 """.split())
 # Post-nominal credentials: never part of a name.
 _CREDENTIALS = re.compile(r"^(?:[A-Z]{2,6}|Ph\.?D\.?|M\.?D\.?|R\.?D\.?N?|M\.?S\.?|M\.?A\.?|B\.?A\.?|Jr\.?|Sr\.?|"
@@ -260,6 +261,8 @@ def is_person_name(text: str, single: bool = False) -> bool:
             return False
         if not all(c.isalpha() or c in ".-'’" for c in bare) or (len(bare) > 1 and bare.isalpha() and bare.isupper()):
             return False  # "USA TODAY" after a name is the outlet
+        if re.search(r"['’][a-z]", bare):
+            return False  # "I'm", "Didn't": a contraction, where O'Brien has a capital
         caps += 1
     return caps >= (1 if single else 2) and not _AGENCIES.match(text)
 
@@ -453,9 +456,12 @@ def lead_block(lines: list[Line], cfg: StructureConfig) -> Lead:
     lower = {w for i in idx[: cfg.body_lines + len(lead)] for w in re.findall(r"(?<![\w'’])[^\W\d_A-Z]\w+",
                                                                        texts[i]) if w[:1].islower()}
     for k, i in enumerate(lead):
-        if i in metas or _is_paragraph(texts[i], cfg):
-            continue
-        if not any(j in metas for j in lead[max(0, k - 2): k + 3] if j != i):
+        if i in metas or _is_paragraph(texts[i], cfg) or texts[i].endswith((":", "?", "!")):
+            continue  # a label ("Too Long; Didn't Read:") or a question is no line of names
+        # Beside: within two lines, with no paragraph between (a name under the lede is a caption).
+        near = [q for q in range(max(0, k - 2), min(len(lead), k + 3)) if q != k and lead[q] in metas]
+        if not any(not any(_is_paragraph(texts[lead[b]], cfg) for b in range(min(q, k) + 1, max(q, k)))
+                   for q in near):
             continue
         line = _GLUED.sub(" ", texts[i])
         by = _BY.match(line)  # "Di Marco Rossi": a marker only trusted beside a date
