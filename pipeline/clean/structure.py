@@ -505,6 +505,8 @@ def extract_structure(lines: list[Line], cfg: StructureConfig,
     best = _pick_title(lines, block.idx, block.lead, block.first_para, metas, cfg, rules)
     out.title_score = best[0] if best else None
     title_at = best[1] if best and best[0] >= cfg.title_min_confidence else None
+    if title_at is not None and not any(i != title_at and i not in taken for i in block.idx):
+        title_at = None  # a headline over nothing: the line is the text, not a title
     if title_at is not None:
         out.title = lines[title_at]
         key = _fold(lines[title_at].text.strip())
