@@ -120,8 +120,27 @@ class DedupConfig:
 
 
 @dataclass(frozen=True)
-class TitleConfig:
-    max_words: int = 30
+class StructureConfig:
+    lead_max_lines: int = 15
+    paragraph_words: int = 20
+    after_paragraph_lines: int = 2
+    meta_max_words: int = 30
+    meta_max_other_words: int = 6
+    title_min_words: int = 2
+    title_max_words: int = 30
+    body_lines: int = 30
+    repeat_lines: int = 60
+    title_min_confidence: float = 0.8
+    # One weight per structure.TITLE_FEATURES entry (see config/pipeline.toml for their origin).
+    title_weights: tuple[float, ...] = (
+        -1.22, 1.47, -0.37, -0.71, -0.23, 1.25, 0.97, -0.21, -0.02, 1.0, 2.1, 0.47, 0.44, -0.46, 0.28,
+        -0.34, 0.25, -2.25, -0.6, -0.2, -0.51, -0.23)
+    languages: tuple[str, ...] = ("en", "de", "fr", "es", "pt", "it", "nl")
+
+    def __post_init__(self) -> None:
+        # TOML gives a list; a tuple keeps the config hashable (it keys per-process caches).
+        object.__setattr__(self, "languages", tuple(self.languages))
+        object.__setattr__(self, "title_weights", tuple(self.title_weights))
 
 
 @dataclass(frozen=True)
@@ -132,7 +151,7 @@ class Config:
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
     repeats: RepeatsConfig = field(default_factory=RepeatsConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
-    title: TitleConfig = field(default_factory=TitleConfig)
+    structure: StructureConfig = field(default_factory=StructureConfig)
 
     def section_fingerprint(self, *names: str) -> str:
         """Digest of the named sections: what a stage read, so only what changed re-runs."""
@@ -247,6 +266,15 @@ _RANGES: dict[str, tuple[float, float]] = {
     "jaccard": (0.0, 1.0),
     "containment": (0.0, 1.0),
     "max_words": (1, 1000),
+    "paragraph_words": (1, 1000),
+    "after_paragraph_lines": (0, 100),
+    "meta_max_words": (1, 1000),
+    "meta_max_other_words": (0, 1000),
+    "title_min_words": (1, 1000),
+    "title_max_words": (1, 1000),
+    "body_lines": (1, 100_000),
+    "repeat_lines": (0, 100_000),
+    "title_min_confidence": (0.0, 1.0),
 }
 
 
@@ -263,6 +291,21 @@ def _validate(obj: Any, path: Path, text: str, section: str | None) -> None:
             f"{_where(path, text, 'normalization', section)} is {obj.normalization!r}; "
             "allowed: NFC, NFD, NFKC, NFKD, or \"\" for none"
         )
+    if isinstance(obj, StructureConfig):
+        bad = [x for x in obj.languages if not (isinstance(x, str) and re.fullmatch(r"[a-z]{2,3}", x))]
+        if bad or not obj.languages:
+            raise ConfigError(f"{_where(path, text, 'languages', section)} must be a non-empty list of "
+                              f"language codes such as \"en\", got {list(obj.languages)!r}")
+        from pipeline.clean.structure import TITLE_FEATURES
+
+        if len(obj.title_weights) != len(TITLE_FEATURES) or not all(
+                isinstance(w, int | float) and not isinstance(w, bool) and abs(w) <= 1000
+                for w in obj.title_weights):
+            raise ConfigError(f"{_where(path, text, 'title_weights', section)} must be {len(TITLE_FEATURES)} "
+                              f"numbers, one per feature ({', '.join(TITLE_FEATURES)})")
+        if obj.title_min_words > obj.title_max_words:
+            raise ConfigError(f"{_where(path, text, 'title_min_words', section)} ({obj.title_min_words}) "
+                              f"must not exceed title_max_words ({obj.title_max_words})")
     if isinstance(obj, DedupConfig) and obj.bands * obj.rows > obj.num_perm:
         raise ConfigError(
             f"{_where(path, text, 'bands', section)}: bands*rows ({obj.bands * obj.rows}) must not "
@@ -375,7 +418,7 @@ _SECTIONS = {
     "boilerplate": BoilerplateConfig,
     "repeats": RepeatsConfig,
     "dedup": DedupConfig,
-    "title": TitleConfig,
+    "structure": StructureConfig,
 }
 
 

@@ -31,6 +31,8 @@ from pipeline.report.parquet import ArticleParquetWriter
 from pipeline.report.spans import span_record
 
 SCHEMA_VERSION = 1
+# The fields the structure stage extracts; the manifest counts the articles that have each.
+ARTICLE_FIELDS = ("title", "authors", "credit", "published", "updated")
 
 
 def _stream(shard_files: list[Path]) -> Iterator[Doc]:
@@ -43,6 +45,10 @@ def article_record(doc: Doc) -> dict[str, Any]:
     return {
         "id": doc.id,
         "title": doc.title,
+        "authors": list(doc.authors),
+        "credit": doc.credit,
+        "published": doc.published,
+        "updated": doc.updated,
         "text": text,
         "source": doc.source,
         "sha256": doc.sha256,
@@ -83,6 +89,7 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
     removed_text: dict[str, dict[str, list[int]]] = {}  # stage -> rule -> [characters, words]
     rejections: Counter[str] = Counter()
     flags: Counter[str] = Counter()
+    fields: Counter[str] = Counter()  # canonical articles carrying each extracted field
     # Streamed to temporary files, renamed into place at the end: memory does not grow with
     # the corpus (held as lists, these were ~60 MB of text per 10k documents).
     articles = AtomicWriter(out / "articles.jsonl")
@@ -105,6 +112,8 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
                 rejections[(doc.reason or "").split(":", 1)[0]] += 1
             elif doc.id not in dup:
                 rec = article_record(doc)
+                fields["articles"] += 1
+                fields.update(f for f in ARTICLE_FIELDS if rec[f])
                 articles.append(dumpb(rec) + b"\n")
                 if parquet is not None:
                     parquet.add(rec)
@@ -159,6 +168,7 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
                          for stage, rules in sorted(removed_text.items())},
         "rejections": dict(sorted(rejections.items())),
         "flags": dict(sorted(flags.items())),
+        "fields": {f: fields[f] for f in ("articles", *ARTICLE_FIELDS)},
         "versions": _versions(),
         "timings": "run.json",
     }

@@ -64,6 +64,10 @@ class Doc:
     encoding: dict[str, Any] = field(default_factory=dict)
     title: str | None = None
     title_span: tuple[int, int] | None = None
+    authors: list[str] = field(default_factory=list)
+    credit: str | None = None
+    published: str | None = None
+    updated: str | None = None
     removed: list[Removal] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)

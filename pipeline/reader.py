@@ -71,6 +71,11 @@ class Article:
     duplicates: tuple[Document, ...] = ()
     spans: dict[str, Any] | None = field(default=None, repr=False)
     record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Found by the structure stage; a corpus written before it gives [] and None.
+    authors: tuple[str, ...] = ()
+    credit: str | None = None
+    published: str | None = None
+    updated: str | None = None
 
     @property
     def paragraphs(self) -> list[str]:
@@ -94,7 +99,9 @@ class Article:
                    sha256=rec["sha256"], encoding=rec.get("encoding", {}),
                    removed=tuple(Removal(**r) for r in rec.get("removed", ())),
                    edits=tuple(Edit(**e) for e in rec.get("edits", ())), flags=tuple(rec.get("flags", ())),
-                   duplicates=tuple(duplicates), spans=spans, record=rec)
+                   duplicates=tuple(duplicates), spans=spans, record=rec,
+                   authors=tuple(rec.get("authors") or ()), credit=rec.get("credit"),
+                   published=rec.get("published"), updated=rec.get("updated"))
 
 
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

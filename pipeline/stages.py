@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from pipeline.clean.boilerplate import removed_shares, strip_boilerplate
 from pipeline.clean.decode import UndecodableError, decode_bytes
 from pipeline.clean.encoding import fix_encoding
 from pipeline.clean.linefreq import source_of
-from pipeline.clean.title import extract_title
+from pipeline.clean.structure import STAGE as STRUCTURE
+from pipeline.clean.structure import extract_structure
 from pipeline.config import Config
 from pipeline.dedup.repeats import Tokens, collapse_repeats
 from pipeline.limits import DocumentTimeout, time_limit
-from pipeline.models import KEPT, REJECTED, Doc, Removal, split_lines
+from pipeline.models import KEPT, REJECTED, Doc, Line, Removal, split_lines
 
 
 def reject(doc: Doc, reason: str) -> Doc:
@@ -84,7 +86,14 @@ def boilerplate(doc: Doc, cfg: Config, recurring: Mapping[str, Collection[str]] 
     """Strip junk lines; `recurring` maps each source to its batch-recurring line keys."""
     src = source_of(doc.id, cfg.boilerplate.source_depth)
     memo: dict = {}  # each line is classified once, however many rounds look at it
-    kept, removals = strip_boilerplate(doc.lines, cfg.boilerplate, (recurring or {}).get(src, ()), memo)
+    # The headline, byline and date lines the structure stage took are put back in place for
+    # this stage to read (never to log: they are already accounted for): a menu above the
+    # article is recognised by the byline block it leads into, as it was before they left.
+    taken = {(r.start, r.end): r for r in doc.removed if r.stage == STRUCTURE}
+    lines = doc.lines
+    if taken:
+        lines = sorted(doc.lines + [Line(r.text, r.start, r.end) for r in taken.values()], key=attrgetter("start"))
+    kept, removals = strip_boilerplate(lines, cfg.boilerplate, (recurring or {}).get(src, ()), memo)
     # Removing junk changes the context the rest is judged in (a "You may also like" heading is
     # trailing once the list under it is gone), so repeat until nothing more goes: cleaning
     # clean text must be a no-op (issue 9's idempotence property). Each round removes a line.
@@ -92,18 +101,29 @@ def boilerplate(doc: Doc, cfg: Config, recurring: Mapping[str, Collection[str]] 
     while more:
         kept, more = strip_boilerplate(kept, cfg.boilerplate, (recurring or {}).get(src, ()), memo)
         removals = removals + more
+    if taken:
+        kept = [ln for ln in kept if (ln.start, ln.end) not in taken]
+        removals = [r for r in removals if (r.start, r.end) not in taken]
     if removals and not any(not ln.blank for ln in kept):
         doc.removed.extend(removals)
         return reject(doc, "only-boilerplate: every paragraph matched a boilerplate rule")
-    chars, prose = removed_shares(doc.lines, removals, cfg.boilerplate, memo)
+    chars, prose = removed_shares(lines, removals + list(taken.values()), cfg.boilerplate, memo)
     if chars > cfg.boilerplate.max_removed_share or prose > cfg.boilerplate.max_removed_prose_share:
         doc.flags.append("review:boilerplate-share")
     else:
         doc.lines = kept
         doc.removed.extend(removals)
-    doc.lines, title = extract_title(doc.lines, cfg.title)
-    if title is not None:
-        doc.title, doc.title_span = title.text, (title.start, title.end)
+    return doc
+
+
+def structure(doc: Doc, cfg: Config) -> Doc:
+    """Take the headline, byline and date lines out of the text as fields (structure.py)."""
+    doc.lines, found = extract_structure(doc.lines, cfg.structure, cfg.boilerplate.rules)
+    if found.title is not None:
+        doc.title, doc.title_span = found.title.text.strip(), (found.title.start, found.title.end)
+    doc.authors, doc.credit = found.authors, found.credit
+    doc.published, doc.updated = found.published, found.updated
+    doc.removed.extend(found.removals)
     return doc
 
 
@@ -123,10 +143,13 @@ class Stage:
 
 
 # Order matters: junk removal precedes repeat detection so a repeated trailer is logged as
-# boilerplate, and repeats are found on repaired text so mojibake cannot hide a copy.
+# boilerplate, and repeats are found on repaired text so mojibake cannot hide a copy. The
+# article's headline, byline and dates are taken (as fields) before boilerplate, which owns
+# everything else in the lead block and would otherwise delete them as page furniture.
 STAGES: tuple[Stage, ...] = (
     Stage("encoding", ("encoding",), encoding),
-    Stage("boilerplate", ("boilerplate", "title"), boilerplate),
+    Stage("structure", ("structure", "boilerplate"), structure),
+    Stage("boilerplate", ("boilerplate",), boilerplate),
     Stage("repeats", ("repeats",), repeats),
 )
 

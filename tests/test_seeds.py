@@ -80,7 +80,9 @@ def test_003_title_and_everything_else_kept(seed_articles: dict[str, dict]) -> N
     raw_lines = [ln for ln in (SEEDS / "003_521d37e161c22a4a.txt").read_text().splitlines() if ln.strip()]
     assert art["title"] == raw_lines[0]
     assert paragraphs(art) == raw_lines[1:]
-    assert art["removed"] == []
+    # The only line taken out is the headline, logged where it came from.
+    assert [(r["stage"], r["rule"], r["text"], r["detail"]) for r in art["removed"]] == [
+        ("structure", "article.title@1", raw_lines[0], {"field": "title"})]
 
 
 @pytest.mark.parametrize("seed", ["001_8daedd7ade3504a8", "004_cf5d388b463733b1"])

@@ -128,16 +128,6 @@ def _follows_like_junk(rows: Sequence[_Row], cfg: BoilerplateConfig) -> bool:
     return prose / len(rows) <= cfg.follow_max_prose_share
 
 
-def _title_candidate(lines: Sequence[Line], rows: Sequence[_Row]) -> int | None:
-    """The line extract_title would take (first line, alone before a blank): never lead junk."""
-    if not rows:
-        return None
-    first = rows[0].idx
-    if first + 1 < len(lines) and lines[first + 1].blank and len(rows) > 1 and not rows[0].prose:
-        return first
-    return None
-
-
 # What _rows learns about one line, by its raw text: (stripped text, words, prose, long, rule,
 # recurring, headline, alpha); None for a blank line.
 _Facts = tuple[str, int, bool, bool, BoilerplateRule | None, bool, bool, bool] | None
@@ -305,7 +295,6 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
     # the article: what follows it is cut, the notice itself stays a candidate.
     cut_at: tuple[int, str] | None = None
     in_trailing = _trailing_part(rows, cfg)
-    protected = _title_candidate(lines, rows)
     lead_limit = min(first_prose, cfg.lead_max_lines)
     cut_heads = [k for k, r in enumerate(rows) if r.rule is not None and r.rule.scope == "cut"
                  and r.rule.strength == "strong"]
@@ -323,7 +312,7 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
             # byline block's comment link ("More", "Leave a comment"). Inside the article it
             # is an embedded widget ("Trending News" and five headlines between two
             # paragraphs): take the heading and its list, never the prose after it.
-            if strong and k < lead_limit and rows[k].idx != protected:
+            if strong and k < lead_limit:
                 gone.setdefault(k, rule.rule_id)
             elif strong and rule.scope == "cut" and _heads_list(rows, k):
                 _take_block(rows, k, rule.rule_id, gone, _BODY_ITEM_WORDS)
@@ -376,7 +365,7 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
             gone.setdefault(j, TRAILING_RUN)
 
     limit = min(lead_limit, len(rows))
-    lead = [BARRIER if rows[k].idx == protected else scores[k] for k in range(limit)]
+    lead = scores[:limit]
     end = best_prefix(lead, cfg.lead_run_min_score, anchors)
     if end is not None and end < len(rows):
         for j in range(end):

@@ -33,6 +33,10 @@ _EDIT = pa.struct([("stage", pa.string()), ("rule", pa.string()), ("start", pa.i
 ARTICLE_SCHEMA = pa.schema([
     ("id", pa.string()),
     ("title", pa.string()),
+    ("authors", pa.list_(pa.string())),
+    ("credit", pa.string()),
+    ("published", pa.string()),
+    ("updated", pa.string()),
     ("text", pa.string()),
     ("source", pa.string()),
     ("sha256", pa.string()),

@@ -419,7 +419,12 @@ def build_view(paragraphs: Iterable[tuple[str, int, int]], removed: Iterable[Rem
             seg = {"k": "p", "text": text, "start": start, "end": end}
         keyed.append(((start, p_order, end, ""), seg))
     r_order = _KIND_ORDER["r"]
+    # The structure stage logs the title's line as a removal too (its provenance); the "t"
+    # segment already shows that line in place.
+    title_at = (int(title_span[0]), int(title_span[1])) if title is not None and title_span is not None else None
     for r in removed:
+        if title_at is not None and r.stage == "structure" and (r.start, r.end) == title_at:
+            continue
         seg = {"k": "r", "text": r.text, "start": r.start, "end": r.end, "stage": r.stage, "rule": r.rule}
         if r.detail:
             seg["detail"] = r.detail

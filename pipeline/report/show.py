@@ -78,6 +78,12 @@ def render_article(art: Article, color: bool = False) -> str:
     m = Marks(color)
     head = [m.style("head", f"{art.id}  kept") + f"  ({art.source}, {art.record.get('chars', len(art.text))} chars)",
             _counts(art)]
+    byline = [f"authors: {', '.join(art.authors)}" if art.authors else "",
+              f"credit: {art.credit}" if art.credit else "",
+              f"published: {art.published}" if art.published else "",
+              f"updated: {art.updated}" if art.updated else ""]
+    if any(byline):
+        head.append("; ".join(b for b in byline if b))
     for d in art.duplicates:
         sim = d.similarity or {}
         head.append(f"duplicate: {d.id} ({d.reason}; jaccard {sim.get('jaccard')}, containment "

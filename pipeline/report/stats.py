@@ -61,6 +61,11 @@ def render_stats(manifest: dict[str, Any]) -> str:
         parts.append(table(["stage", "removals", "chars", "words"], by_stage))
     parts.append(table(["stage", "rule", "removals", "chars", "words"],
                        removals or [["-", "(nothing removed)", 0, 0, 0]]))
+    fields = manifest.get("fields")
+    if fields:
+        n = fields.get("articles", 0)
+        parts.append(table(["field", "articles", "share"],
+                           [[f, c, f"{100 * c / n:.1f}%" if n else "-"] for f, c in fields.items() if f != "articles"]))
     if manifest.get("rejections"):
         parts.append(table(["rejection reason", "documents"], list(manifest["rejections"].items())))
     if manifest.get("flags"):
@@ -68,7 +73,7 @@ def render_stats(manifest: dict[str, Any]) -> str:
     parts.append(table(["package", "version"], list(manifest.get("versions", {}).items())))
     # Anything a later schema adds still shows, so the table never silently hides part of the manifest.
     known = {"schema_version", "run_key", "config", "counts", "removals", "removed_text", "rejections", "flags",
-             "versions", "timings"}
+             "versions", "timings", "fields"}
     extra = [[k, str(v)] for k, v in manifest.items() if k not in known]
     if extra:
         parts.append(table(["other", "value"], extra))

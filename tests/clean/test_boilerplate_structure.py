@@ -128,12 +128,6 @@ def test_lead_block_needs_a_recognised_line_and_stops_at_prose() -> None:
     assert kept[0] == "What happened on Friday" and removed == []
 
 
-def test_title_candidate_is_never_lead_junk() -> None:
-    kept, removed = clean("Big Missile Deal Approved", "", "By Jane Doe", P1, P2)
-    assert "Big Missile Deal Approved" in kept
-    assert [r.text for r in removed] == ["By Jane Doe"]
-
-
 def test_recurring_line_removed_only_when_short_and_known() -> None:
     tpl = "Stay with Example Times for more"
     rec = frozenset({line_key(tpl), line_key(P2)})

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pipeline.clean.boilerplate import strip_boilerplate
-from pipeline.clean.title import extract_title
 from pipeline.config import load_config
-from pipeline.models import split_lines
+from pipeline.models import Doc, split_lines
+from pipeline.stages import clean_document
 
 CFG = load_config()
 
@@ -48,11 +48,13 @@ def test_inline_promo_removed_anywhere() -> None:
     assert [r.rule for r in removed] == ["promo.also-read@1"] and len(kept) == 2
 
 
-def test_title_needs_blank_line_after_headline() -> None:
-    lines, title = extract_title(lines_of("Big News Today", "", PROSE), CFG.title)
-    assert title is not None and title.text == "Big News Today"
-    assert [ln.text for ln in lines if ln.text] == [PROSE]
-    _, none = extract_title(lines_of("Big News Today", PROSE), CFG.title)
-    assert none is None
-    _, sentence = extract_title(lines_of("It happened today.", "", PROSE), CFG.title)
-    assert sentence is None
+def test_headline_above_the_byline_is_the_title_not_lead_junk() -> None:
+    more = "Officials from both sides described the talks as constructive and long overdue."
+    raw = f"Big Missile Deal Approved\n\nBy Jane Doe\n\n{PROSE}\n\n{more}".encode()
+    doc = clean_document(Doc("a", "a.txt", "", len(raw)), raw, CFG)
+    assert (doc.title, doc.authors) == ("Big Missile Deal Approved", ["Jane Doe"])
+    assert doc.paragraphs() == [PROSE, more]
+    assert [(r.stage, r.rule) for r in doc.removed] == [("structure", "article.title@1"),
+                                                        ("structure", "article.byline@1")]
+
+

@@ -17,7 +17,7 @@ def _jsonl(seed_run: Path) -> list[dict]:
 
 def _undo_parquet(row: dict) -> dict:
     """Parquet stores removed[].detail as a JSON string and has a column for every field."""
-    row = {k: v for k, v in row.items() if v is not None or k == "title"}
+    row = {k: v for k, v in row.items() if v is not None or k in ("title", "credit", "published", "updated")}
     row["removed"] = [{**{k: v for k, v in r.items() if k != "detail"},
                        **({"detail": json.loads(r["detail"])} if r["detail"] else {})} for r in row["removed"]]
     return row
