@@ -45,10 +45,13 @@ def test_run_removes_line_recurring_across_stories_of_one_source(tmp_path: Path)
 def test_explain_lists_each_removal_with_rule_and_uses_batch_when_given(tmp_path: Path) -> None:
     inp = write_batch(tmp_path)
     one = inp / "example.com" / "story0.txt"
-    alone = run_cli("explain", str(one)).stdout
+    alone = run_cli("explain", "--no-batch", str(one)).stdout
     assert TEMPLATE not in alone  # one document alone has no batch evidence
     batch = run_cli("explain", str(one), "--batch", str(inp)).stdout
     assert "[boilerplate corpus.recurring-line@1] @" in batch and TEMPLATE in batch
+    # By default explain counts over the file's own folder, as `run --input` on it would.
+    default = run_cli("explain", str(one)).stdout
+    assert "[boilerplate corpus.recurring-line@1] @" in default and TEMPLATE in default
     seed = run_cli("explain", str(SEEDS / "002_ee95ae7b2f334040.txt")).stdout
     assert "[boilerplate comments.leave-a-reply@3]" in seed and "LEAVE A REPLY" in seed
     assert "comment section heading" in seed  # the rule's reason is shown beside the line
