@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.clean.boilerplate import removed_shares, strip_boilerplate
+from pipeline.clean.boilerplate import removed_shares, strip_to_fixpoint
 from pipeline.clean.decode import UndecodableError, decode_bytes
 from pipeline.clean.encoding import fix_encoding
 from pipeline.clean.linefreq import source_of
@@ -84,14 +84,7 @@ def boilerplate(doc: Doc, cfg: Config, recurring: Mapping[str, Collection[str]] 
     """Strip junk lines; `recurring` maps each source to its batch-recurring line keys."""
     src = source_of(doc.id, cfg.boilerplate.source_depth)
     memo: dict = {}  # each line is classified once, however many rounds look at it
-    kept, removals = strip_boilerplate(doc.lines, cfg.boilerplate, (recurring or {}).get(src, ()), memo)
-    # Removing junk changes the context the rest is judged in (a "You may also like" heading is
-    # trailing once the list under it is gone), so repeat until nothing more goes: cleaning
-    # clean text must be a no-op (issue 9's idempotence property). Each round removes a line.
-    more = removals
-    while more:
-        kept, more = strip_boilerplate(kept, cfg.boilerplate, (recurring or {}).get(src, ()), memo)
-        removals = removals + more
+    kept, removals = strip_to_fixpoint(doc.lines, cfg.boilerplate, (recurring or {}).get(src, ()), memo)
     if removals and not any(not ln.blank for ln in kept):
         doc.removed.extend(removals)
         return reject(doc, "only-boilerplate: every paragraph matched a boilerplate rule")
