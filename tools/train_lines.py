@@ -48,7 +48,7 @@ VERSION = "lines-v1"
 SEED = 0
 PARAMS = {"max_iter": 150, "max_depth": 6, "learning_rate": 0.1, "min_samples_leaf": 40,
           "l2_regularization": 1.0, "max_bins": 255}
-THRESHOLDS = (0.8, 0.9, 0.95)
+THRESHOLDS = (0.9, 0.95)
 METRICS = ("prose_kept", "short_kept", "junk_removed", "junk_after_removed", "junk_body_removed",
            "junk_before_removed")
 
@@ -233,7 +233,7 @@ def folds_by_site(pages: list[Page], k: int) -> list[list[int]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--eval", default="../shared/eval", type=Path)
-    ap.add_argument("--folds", default=5, type=int)
+    ap.add_argument("--folds", default=3, type=int)
     here = Path(__file__).resolve().parent.parent
     ap.add_argument("--out", default=here / "pipeline/clean/models" / f"{VERSION}.json", type=Path)
     ap.add_argument("--no-cv", action="store_true", help="train and write the model only")

@@ -35,7 +35,7 @@ from itertools import accumulate
 import numpy as np
 
 from pipeline.clean.lineclass import ends_like_sentence, is_headline_like, is_prose, word_count
-from pipeline.clean.linefeatures import LineFacts, matrix, shape
+from pipeline.clean.linefeatures import LineFacts, matrix, shape, vocab
 from pipeline.clean.linefreq import FreqSettings, line_key
 from pipeline.clean.linemodel import LineModel, load_model
 from pipeline.clean.rulematch import RuleMatcher, matcher
@@ -164,7 +164,7 @@ _SHARED_FOR: list[tuple | None] = [None]
 _SHARED_MAX = 200_000
 
 
-_LINE_SHAPES: dict[str, tuple[float, ...]] = {}  # linefeatures.shape by text, same lifetime
+_LINE_SHAPES: dict[str, tuple[tuple[float, ...], frozenset[str]]] = {}  # linefeatures shape, vocab
 
 
 def _shapes(cfg: BoilerplateConfig) -> dict[str, _Shape]:
@@ -182,7 +182,7 @@ def _shapes(cfg: BoilerplateConfig) -> dict[str, _Shape]:
     return _SHARED
 
 
-def _line_shapes(cfg: BoilerplateConfig) -> dict[str, tuple[float, ...]]:
+def _line_shapes(cfg: BoilerplateConfig) -> dict[str, tuple[tuple[float, ...], frozenset[str]]]:
     _shapes(cfg)
     return _LINE_SHAPES
 
@@ -415,13 +415,13 @@ def line_facts(p: _Pass) -> list[LineFacts]:
 
 def feature_matrix(p: _Pass) -> np.ndarray:
     shapes = _line_shapes(p.cfg)
-    rows = []
+    got = []
     for r in p.rows:
-        got = shapes.get(r.text)
-        if got is None:
-            got = shapes[r.text] = shape(r.text, r.words)
-        rows.append(got)
-    return matrix(line_facts(p), rows)
+        one = shapes.get(r.text)
+        if one is None:
+            one = shapes[r.text] = (shape(r.text, r.words), vocab(r.text))
+        got.append(one)
+    return matrix(line_facts(p), [g[0] for g in got], [g[1] for g in got])
 
 
 def _model(p: _Pass, model: LineModel | None) -> None:

@@ -125,12 +125,20 @@ class LineFacts:
     trailing: bool  # in the document's trailing part
 
 
-def _vocab_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.casefold()) if len(w) >= 3 and not w.isdigit()]
+def vocab(text: str) -> frozenset[str]:
+    """The words of a line that say what it is about (3+ characters, not numbers); cached by
+    the caller per text.
+
+    >>> sorted(vocab("The 2 cats sat on 1999 mats"))
+    ['cats', 'mats', 'sat', 'the']
+    """
+    return frozenset(w for w in _WORD.findall(text.casefold()) if len(w) >= 3 and not w.isdigit())
 
 
-def matrix(facts: Sequence[LineFacts], shapes: Sequence[tuple[float, ...]]) -> np.ndarray:
-    """One row of FEATURES per line (float32), from the facts and the cached SHAPE tuples."""
+def matrix(facts: Sequence[LineFacts], shapes: Sequence[tuple[float, ...]],
+           vocabs: Sequence[frozenset[str]]) -> np.ndarray:
+    """One row of FEATURES per line (float32), from the facts and the cached `shape` and
+    `vocab` of each line."""
     n = len(facts)
     x = np.zeros((n, len(FEATURES)), dtype=np.float32)
     if n == 0:
@@ -160,21 +168,17 @@ def matrix(facts: Sequence[LineFacts], shapes: Sequence[tuple[float, ...]]) -> n
     chars = np.fromiter((len(f.text) if f.prose else 0 for f in facts), dtype=np.float64, count=n)
     total = chars.sum()
     x[:, col["prose_before_share"]] = (np.cumsum(chars) - chars) / total if total else 0.0
-    # Overlap with the document's own prose: share of the line's words found in the paragraphs
-    # (a line's own words do not count for it).
-    vocab: Counter[str] = Counter()
-    per_line = []
-    for f in facts:
-        ws = set(_vocab_words(f.text))
-        per_line.append(ws)
+    # Overlap with the document's own prose: share of a short line's words found in the
+    # paragraphs (a paragraph is the document's prose itself: 1).
+    vocab: set[str] = set()
+    for f, ws in zip(facts, vocabs, strict=True):
         if f.prose:
             vocab.update(ws)
     seen = Counter(f.text for f in facts)
-    overlap = np.zeros(n, dtype=np.float32)
-    for i, (f, ws) in enumerate(zip(facts, per_line, strict=True)):
-        if ws:
-            own = 1 if f.prose else 0
-            overlap[i] = sum(vocab[w] - own > 0 for w in ws) / len(ws)
+    overlap = np.ones(n, dtype=np.float32)
+    for i, (f, ws) in enumerate(zip(facts, vocabs, strict=True)):
+        if not f.prose:
+            overlap[i] = len(ws & vocab) / len(ws) if ws else 0.0
     x[:, col["prose_overlap"]] = overlap
     x[:, col["repeats_in_doc"]] = np.fromiter((seen[f.text] > 1 for f in facts), dtype=np.float32, count=n)
     x[:, col["doc_prose_share"]] = prose.mean()

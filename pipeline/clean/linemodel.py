@@ -77,15 +77,18 @@ class LineModel:
         """Per-feature raw-score contributions for each row of `x` (Saabas path attribution:
         each split on a line's path credits its feature with the change in node value); a
         row's contributions sum to its raw score minus the mean of the trees' roots."""
-        out = np.zeros((x.shape[0], len(self.features)))
-        node = np.broadcast_to(self.roots, (x.shape[0], self.roots.size)).copy()
-        rows = np.broadcast_to(np.arange(x.shape[0])[:, None], node.shape)
+        n, width = x.shape[0], len(self.features)
+        flat = np.ascontiguousarray(x, dtype=np.float32).ravel()
+        node = np.tile(self.roots, (n, 1))
+        base = (np.arange(n, dtype=np.int64) * width)[:, None]
+        out = np.zeros(n * width)
         for _ in range(self.depth):
-            feat = self.feature[node]
-            child = np.where(x[rows, feat] <= self.threshold[node], self.left[node], self.right[node])
-            np.add.at(out, (rows, feat), self.value[child] - self.value[node])  # 0 at leaves
+            cell = base + self.feature[node]
+            child = self.children[2 * node + (flat[cell] > self.threshold[node])]
+            out += np.bincount(cell.ravel(), weights=(self.value[child] - self.value[node]).ravel(),
+                               minlength=n * width)  # 0 at leaves, which point to themselves
             node = child
-        return out
+        return out.reshape(n, width)
 
     def top_inputs(self, x: np.ndarray, k: int = 4) -> list[list[dict[str, float]]]:
         """For each row of `x`, the `k` inputs that moved its score most, with their values."""
