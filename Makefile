@@ -11,7 +11,7 @@ OUT    ?= data/seeds
 
 SIZES  ?= 1000,10000,100000
 
-.PHONY: run test lint eval bench fuzz clean
+.PHONY: run test lint eval bench fuzz clean train
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ eval: $(RUN_STAMP)
 # Throughput on deterministic generated corpora (data/bench/); `make bench SIZES=1000` for one size.
 bench: $(RUN_STAMP)
 	$(PY) -m bench --sizes $(SIZES) --workers 2
+
+# Rebuild the boilerplate line scorer (pipeline/clean/models/lines-v1.json) from $(EVAL)/dev
+# (leak + web) and print its site-grouped cross-validation table. Needs the `train` extra.
+train: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[train]'
+	$(PY) -m tools.train_lines --eval $(EVAL)
 
 # Coverage-guided fuzzing of the cleaning entry point (atheris); not part of `make test` or CI.
 FUZZ_SECONDS ?= 300

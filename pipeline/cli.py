@@ -473,6 +473,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(f"title: {doc.title}")
     for r in removed:
         why = f"  ({reasons[r.rule]})" if r.rule in reasons else ""
+        if r.detail and "score" in r.detail:  # the line model: its score and the inputs that weighed most
+            why = f"  (junk score {r.detail['score']}: " + ", ".join(
+                f"{i['input']}={i['value']:g} ({i['weight']:+.2f})" for i in r.detail.get("inputs", [])) + ")"
         print(f"  - [{r.stage} {r.rule}] @{r.start}-{r.end}: {r.text}{why}")
     for e in doc.edits:
         print(f"  ~ [{e.stage} {e.rule}] @{e.start}-{e.end}: {e.before!r} -> {e.after!r}")

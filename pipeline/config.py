@@ -88,7 +88,19 @@ class BoilerplateConfig:
     recurring_min_stories: int = 4
     recurring_max_words: int = 12
     source_depth: int = 1
+    body_list_items: int = 2
+    body_item_words: int = 4
+    run_score_taken: float = 2.0
+    run_score_headline: float = 1.0
+    run_score_neutral: float = 0.5
+    run_prose_words_per_point: float = 10.0
+    model: str = "lines-v1"
+    model_threshold: float = 0.9
+    model_top_inputs: int = 4
     rules: tuple[BoilerplateRule, ...] = ()
+    # Not a setting: the digest of the model file `model` names, filled in by load_config so a
+    # retrained model changes the stage fingerprint.
+    model_digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,7 +225,7 @@ def _coerce(value: Any, typ: Any, where: str) -> Any:
 
 def _build(cls: type, data: dict[str, Any], path: Path, text: str, section: str | None) -> Any:
     hints = get_type_hints(cls)
-    allowed = [f.name for f in fields(cls) if f.name != "rules"]
+    allowed = [f.name for f in fields(cls) if f.name not in ("rules", "model_digest")]
     kwargs = {}
     for key, value in data.items():
         if key not in allowed:
@@ -249,6 +261,14 @@ _RANGES: dict[str, tuple[float, float]] = {
     "recurring_min_stories": (2, 10_000_000),
     "recurring_max_words": (1, 1000),
     "source_depth": (0, 100),
+    "body_list_items": (1, 100),
+    "body_item_words": (1, 1000),
+    "run_score_taken": (0.0, 100.0),
+    "run_score_headline": (0.0, 100.0),
+    "run_score_neutral": (0.0, 100.0),
+    "run_prose_words_per_point": (0.1, 1000.0),
+    "model_threshold": (0.0, 1.0),
+    "model_top_inputs": (0, 50),
     "shingle_words": (1, 50),
     "num_perm": (8, 1024),
     "threshold": (0.0, 1.0),
@@ -411,6 +431,19 @@ def load_rules(path: Path) -> tuple[BoilerplateRule, ...]:
     return tuple(rules)
 
 
+def _model_digest(path: Path, text: str, bp: BoilerplateConfig) -> str:
+    """The line model's identity (version and file digest), for the stage fingerprint."""
+    if not bp.model:
+        return ""
+    from pipeline.clean.linemodel import load_model  # numpy; only when a model is configured
+
+    try:
+        model = load_model(bp.model)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{_where(path, text, 'model', 'boilerplate')}: {exc}") from None
+    return f"{model.version}:{model.digest}"
+
+
 _SECTIONS = {
     "run": RunConfig,
     "decode": DecodeConfig,
@@ -422,8 +455,9 @@ _SECTIONS = {
 }
 
 
-def load_config(path: str | Path | None = None) -> Config:
-    """Load and validate a configuration file; rule files are resolved beside it."""
+def load_config(path: str | Path | None = None, model: bool = True) -> Config:
+    """Load and validate a configuration file; rule files are resolved beside it. With
+    `model=False` the line model is not opened (training builds it)."""
     path = Path(path) if path else DEFAULT_CONFIG
     data, text = _read_toml(path)
     parts: dict[str, Any] = {}
@@ -438,7 +472,8 @@ def load_config(path: str | Path | None = None) -> Config:
         parts[name] = _build(_SECTIONS[name], value, path, text, name)
     bp = parts.get("boilerplate", BoilerplateConfig())
     rules_path = (path.parent / bp.rules_file).resolve()
-    parts["boilerplate"] = dataclasses.replace(bp, rules=load_rules(rules_path))
+    parts["boilerplate"] = dataclasses.replace(bp, rules=load_rules(rules_path),
+                                               model_digest=_model_digest(path, text, bp) if model else "")
     return Config(**parts)
 
 

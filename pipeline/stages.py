@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-from pipeline.clean.boilerplate import removed_shares, strip_boilerplate
+from pipeline.clean.boilerplate import removed_shares, strip_to_fixpoint
 from pipeline.clean.decode import UndecodableError, decode_bytes
 from pipeline.clean.encoding import fix_encoding
 from pipeline.clean.linefreq import source_of
@@ -93,14 +93,7 @@ def boilerplate(doc: Doc, cfg: Config, recurring: Mapping[str, Collection[str]] 
     lines = doc.lines
     if taken:
         lines = sorted(doc.lines + [Line(r.text, r.start, r.end) for r in taken.values()], key=attrgetter("start"))
-    kept, removals = strip_boilerplate(lines, cfg.boilerplate, (recurring or {}).get(src, ()), memo)
-    # Removing junk changes the context the rest is judged in (a "You may also like" heading is
-    # trailing once the list under it is gone), so repeat until nothing more goes: cleaning
-    # clean text must be a no-op (issue 9's idempotence property). Each round removes a line.
-    more = removals
-    while more:
-        kept, more = strip_boilerplate(kept, cfg.boilerplate, (recurring or {}).get(src, ()), memo)
-        removals = removals + more
+    kept, removals = strip_to_fixpoint(lines, cfg.boilerplate, (recurring or {}).get(src, ()), memo)
     if taken:
         kept = [ln for ln in kept if (ln.start, ln.end) not in taken]
         removals = [r for r in removals if (r.start, r.end) not in taken]

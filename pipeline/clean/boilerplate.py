@@ -1,14 +1,21 @@
-"""Boilerplate removal: phrase rules from `config/boilerplate_rules.toml` plus structure.
+"""Boilerplate removal: named phrase rules, the batch, a learned line scorer and structure.
 
-Three kinds of evidence, each removal logged with the versioned id of what fired:
-- phrase rules (data, any language): one line, a cut from a trailer heading to the end (only in
-  the trailing part and only when what follows looks like junk), a heading with the short list
-  under it, or a line of the leading block;
-- structure (`structure.*` ids): the run of headline-like furniture after the last paragraph
-  and before the first one (see runs.py);
-- the batch (`corpus.recurring-line`): short lines that recur verbatim across many stories of
-  the same source (see linefreq.py).
-Long prose is never taken by structure or by the batch, only by a phrase rule that names it.
+strip_boilerplate runs these passes in order, each removal logged with the versioned id of
+what took the line:
+1. phrase rules (`config/boilerplate_rules.toml`, any language): one line, a cut from a
+   trailer heading to the end (only in the trailing part and only when what follows looks
+   like junk), a heading with the short list under it, or a line of the leading block;
+2. the batch (`corpus.recurring-line`): short lines that recur verbatim across many stories
+   of the same source (see linefreq.py); then weak lines next to what is gone so far;
+3. the line model (`model.lines@N`, see linemodel.py and linefeatures.py): over the lines no
+   rule took, P(junk) from the line's shape, position, neighbours, the rules' evidence,
+   batch recurrence and the document's own prose; a line of prose_long_words or more is never
+   taken by it, and each removal logs its score and the inputs that weighed most;
+4. structure (`structure.*` ids): the run of headline-like furniture after the last
+   paragraph and before the first one, anchored on a line already taken (see runs.py);
+5. weak lines next to the junk the later passes took (_corroborate).
+The safety valve (too much removed: keep the document whole, flagged) is the caller's
+(stages.boilerplate), after strip_to_fixpoint repeats the passes until nothing more goes.
 
 Phrase rules are strong or weak. Strong wording (widget labels, comment forms, trailer
 headings) is never article text. Weak wording (photo credits, copyright notices, reporting
@@ -25,8 +32,12 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
+import numpy as np
+
 from pipeline.clean.lineclass import ends_like_sentence, is_headline_like, is_prose, word_count
+from pipeline.clean.linefeatures import LineFacts, matrix, shape, vocab
 from pipeline.clean.linefreq import FreqSettings, line_key
+from pipeline.clean.linemodel import LineModel, load_model
 from pipeline.clean.rulematch import RuleMatcher, matcher
 from pipeline.clean.runs import BARRIER, best_prefix, best_suffix
 from pipeline.config import BoilerplateConfig, BoilerplateRule
@@ -95,16 +106,16 @@ def _score(row: _Row, cfg: BoilerplateConfig) -> float:
     if row.long:
         return BARRIER  # structure never removes a long paragraph
     if (row.rule is not None and row.rule.strength == "strong") or row.recurring:
-        return 2.0
+        return cfg.run_score_taken
     if not row.alpha:
-        return 0.5  # counters and list numbers: junk-neutral, never evidence on their own
+        return cfg.run_score_neutral  # counters and list numbers: never evidence on their own
     if row.text.endswith(("...", "…")):
-        return 1.0  # a truncated teaser ("State lawmakers call JCOPE ... after...") is a list item
+        return cfg.run_score_headline  # a truncated teaser ("... call JCOPE ... after...") is a list item
     if row.prose:
-        return -(1.0 + row.words / 10)
+        return -(1.0 + row.words / cfg.run_prose_words_per_point)
     if row.headline:
-        return 1.0
-    return 0.5 if ends_like_sentence(row.text) else -1.0
+        return cfg.run_score_headline
+    return cfg.run_score_neutral if ends_like_sentence(row.text) else -1.0
 
 
 def _follows_like_junk(rows: Sequence[_Row], cfg: BoilerplateConfig) -> bool:
@@ -139,16 +150,31 @@ _Facts = tuple[str, int, bool, bool, BoilerplateRule | None, bool, bool, bool] |
 _Shape = tuple[str, int, bool, bool, BoilerplateRule | None, bool, bool, bool] | None
 _SHARED: dict[str, _Shape] = {}
 _KEYS: dict[str, str] = {}  # candidate line text -> linefreq.line_key, same lifetime
-_SHARED_FOR: list[BoilerplateConfig | None] = [None]
+_SHARED_FOR: list[tuple | None] = [None]
 _SHARED_MAX = 200_000
 
 
+_LINE_SHAPES: dict[str, tuple[tuple[float, ...], frozenset[str]]] = {}  # linefeatures shape, vocab
+
+
 def _shapes(cfg: BoilerplateConfig) -> dict[str, _Shape]:
-    if _SHARED_FOR[0] is not cfg or len(_SHARED) > _SHARED_MAX:
+    # Keyed by the settings a shape reads (not the config object), so configurations that
+    # differ only elsewhere (a model threshold) share what was learnt about each line.
+    settings = (id(cfg.rules), cfg.rules, cfg.prose_min_words, cfg.prose_long_words, cfg.headline_max_words,
+                cfg.recurring_max_words)
+    got = _SHARED_FOR[0]
+    if got is None or got[0] != settings[0] or got[1] is not cfg.rules or got[2:] != settings[2:] \
+            or len(_SHARED) > _SHARED_MAX or len(_LINE_SHAPES) > _SHARED_MAX:
         _SHARED.clear()
         _KEYS.clear()
-        _SHARED_FOR[0] = cfg
+        _LINE_SHAPES.clear()
+        _SHARED_FOR[0] = settings
     return _SHARED
+
+
+def _line_shapes(cfg: BoilerplateConfig) -> dict[str, tuple[tuple[float, ...], frozenset[str]]]:
+    _shapes(cfg)
+    return _LINE_SHAPES
 
 
 def _shape(raw: str, cfg: BoilerplateConfig) -> _Shape:
@@ -228,17 +254,11 @@ def _list_item(row: _Row, min_words: int = 1) -> bool:
     return not row.prose and row.words >= min_words and not row.text.endswith(":") and row.headline
 
 
-# Inside the article a widget heading must head a list of at least this many other stories'
-# titles of at least this many words: a subheading of the article ("Top 5", "What you need")
-# is followed by prose or by the article's own short list items, a widget by headlines.
-_BODY_LIST_ITEMS = 2
-_BODY_ITEM_WORDS = 4
-
-
-def _heads_list(rows: Sequence[_Row], k: int) -> bool:
-    """Whether heading `k` stands on a list of other stories' headlines."""
-    items = rows[k + 1:k + 1 + _BODY_LIST_ITEMS]
-    return len(items) == _BODY_LIST_ITEMS and all(_list_item(r, _BODY_ITEM_WORDS) for r in items)
+def _heads_list(rows: Sequence[_Row], k: int, cfg: BoilerplateConfig) -> bool:
+    """Whether heading `k` stands on a list of other stories' headlines (body_list_items of
+    them, of body_item_words words or more)."""
+    items = rows[k + 1:k + 1 + cfg.body_list_items]
+    return len(items) == cfg.body_list_items and all(_list_item(r, cfg.body_item_words) for r in items)
 
 
 def _take_block(rows: Sequence[_Row], k: int, rule_id: str, gone: dict[int, str], min_words: int = 1) -> None:
@@ -275,63 +295,73 @@ def _trailing_part(rows: Sequence[_Row], cfg: BoilerplateConfig) -> Callable[[in
     return trailing
 
 
-def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
-                      recurring: Collection[str] = (),
-                      memo: dict[str, _Facts] | None = None) -> tuple[list[Line], list[Removal]]:
-    """Remove junk lines; return kept lines and what was removed, each with its rule id.
+@dataclass(slots=True)
+class _Pass:
+    """What the passes of strip_boilerplate share about one document."""
 
-    `recurring` holds the line keys (linefreq.line_key) that recur across the batch for this
-    document's source; empty when the document is cleaned alone. `memo` (a dict the caller
-    keeps) saves classifying the same lines again when the caller calls again with the same
-    `cfg` and `recurring`.
-    """
+    lines: Sequence[Line]
+    rows: list[_Row]
+    cfg: BoilerplateConfig
+    gone: dict[int, str]  # rank in rows -> rule id
+    detail: dict[int, dict]  # rank in rows -> the model's evidence for a line it took
+    weak: dict[int, str]  # weak-rule candidates (see _corroborate)
+    ends_article: set[int]
+    in_trailing: Callable[[int], bool]
+    first_prose: int
+    lead_limit: int
+    lead_end: int = 0
+    taken_by_rules: frozenset[int] = frozenset()
+
+
+def _start(lines: Sequence[Line], cfg: BoilerplateConfig, recurring: Collection[str],
+           memo: dict[str, _Facts] | None) -> _Pass:
     rows = _rows(lines, cfg, recurring, memo)
-    gone: dict[int, str] = {}  # rank in rows -> rule id
     first_prose = next((k for k, r in enumerate(rows) if r.prose and r.rule is None), len(rows))
+    return _Pass(lines, rows, cfg, {}, {}, {}, set(), _trailing_part(rows, cfg),
+                 first_prose, min(first_prose, cfg.lead_max_lines))
 
-    # Phrase rules. A cut fires at the first trailer heading that qualifies; a cut heading that
-    # does not qualify still takes itself and the headline list right under it (a "block").
-    # Weak rules only name candidates (see _corroborate); a weak cut (a copyright notice) ends
-    # the article: what follows it is cut, the notice itself stays a candidate.
+
+def _phrase_rules(p: _Pass) -> None:
+    """Phrase rules. A cut fires at the first trailer heading that qualifies; a cut heading that
+    does not qualify still takes itself and the headline list right under it (a "block").
+    Weak rules only name candidates (see _corroborate); a weak cut (a copyright notice) ends
+    the article: what follows it is cut, the notice itself stays a candidate."""
+    rows, cfg, gone = p.rows, p.cfg, p.gone
     cut_at: tuple[int, str] | None = None
-    in_trailing = _trailing_part(rows, cfg)
-    lead_limit = min(first_prose, cfg.lead_max_lines)
     cut_heads = [k for k, r in enumerate(rows) if r.rule is not None and r.rule.scope == "cut"
                  and r.rule.strength == "strong"]
     paragraphs_before = list(accumulate((r.long and r.rule is None and not r.recurring for r in rows), initial=0))
-    weak: dict[int, str] = {}
-    ends_article: set[int] = set()
     for k, r in enumerate(rows):
         rule = r.rule
         if rule is None:
             continue
-        trailing = in_trailing(k)
+        trailing = p.in_trailing(k)
         strong = rule.strength == "strong"
         if rule.where == "trailing" and not trailing:
             # Above the first paragraph, a trailer or comment label is the site's menu or the
             # byline block's comment link ("More", "Leave a comment"). Inside the article it
             # is an embedded widget ("Trending News" and five headlines between two
             # paragraphs): take the heading and its list, never the prose after it.
-            if strong and k < lead_limit:
+            if strong and k < p.lead_limit:
                 gone.setdefault(k, rule.rule_id)
-            elif strong and rule.scope == "cut" and _heads_list(rows, k):
-                _take_block(rows, k, rule.rule_id, gone, _BODY_ITEM_WORDS)
+            elif strong and rule.scope == "cut" and _heads_list(rows, k, cfg):
+                _take_block(rows, k, rule.rule_id, gone, cfg.body_item_words)
             continue
-        if (rule.where == "lead" or rule.scope == "lead") and k >= first_prose:
+        if (rule.where == "lead" or rule.scope == "lead") and k >= p.first_prose:
             continue
         if not strong:
-            weak[k] = rule.rule_id
+            p.weak[k] = rule.rule_id
         follows_ok = (rule.follow != "junk" or _follows_like_junk(rows[k + 1:], cfg)) and not (
             strong and _article_resumes(k, cut_heads, paragraphs_before))
         if rule.scope == "cut" and cut_at is None and trailing and follows_ok:
             cut_at = (k if strong else k + 1, rule.rule_id)
             if not strong:
-                ends_article.add(k)
+                p.ends_article.add(k)
         elif not strong:
             continue
         elif rule.scope in ("cut", "block"):
             gone.setdefault(k, rule.rule_id)
-            if _heads_list(rows, k):
+            if _heads_list(rows, k, cfg):
                 _take_block(rows, k, rule.rule_id, gone)
         else:
             gone.setdefault(k, rule.rule_id)
@@ -339,23 +369,77 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
         for j in range(cut_at[0], len(rows)):
             gone.setdefault(j, cut_at[1])
 
+
+def _batch_recurring(p: _Pass) -> None:
+    """Lines the batch recurs for this source (see linefreq.py); then the weak candidates next
+    to what is gone so far."""
+    rows, gone = p.rows, p.gone
     for k, r in enumerate(rows):
         if r.recurring and k not in gone:
             gone[k] = RECURRING
     # The lead block for weak lines: before the first prose paragraph that no strong rule took
     # (a weak line that reads as prose is where the article starts), and never long.
-    lead_end = min(cfg.lead_max_lines, next((k for k, r in enumerate(rows) if r.prose and (
+    p.lead_end = min(p.cfg.lead_max_lines, next((k for k, r in enumerate(rows) if r.prose and (
         r.rule is None or r.rule.strength != "strong")), len(rows)))
     # A weak line straight after the article's last paragraph signs the article off ("Follow
     # NBC Latino on Facebook", "Main image credit: Getty"): only junk before it could make it
     # junk. A paragraph with removed junk right above it is itself inside the page's trailer.
-    ends_article.update(k for k in weak if k > 1 and _article_paragraph(rows, k - 1, gone)
-                        and k - 2 not in gone and in_trailing(k))
-    _corroborate(weak, gone, ends_article, lead_end)
+    p.ends_article.update(k for k in p.weak if k > 1 and _article_paragraph(rows, k - 1, gone)
+                          and k - 2 not in gone and p.in_trailing(k))
+    _corroborate(p.weak, gone, p.ends_article, p.lead_end)
+    p.taken_by_rules = frozenset(gone)
 
+
+def line_facts(p: _Pass) -> list[LineFacts]:
+    """What the model reads about each row, after the phrase-rule and batch passes."""
+    out = []
+    for k, r in enumerate(p.rows):
+        rule = r.rule
+        strength = 0 if rule is None else (2 if rule.strength == "strong" else 1)
+        out.append(LineFacts(r.text, r.words, r.prose, r.long, r.headline, r.alpha, r.recurring, strength,
+                             "" if rule is None else rule.id.split(".", 1)[0], rule is not None and rule.scope == "cut",
+                             k in p.gone, k in p.weak, p.in_trailing(k)))
+    return out
+
+
+def feature_matrix(p: _Pass) -> np.ndarray:
+    shapes = _line_shapes(p.cfg)
+    got = []
+    for r in p.rows:
+        one = shapes.get(r.text)
+        if one is None:
+            one = shapes[r.text] = (shape(r.text, r.words), vocab(r.text))
+        got.append(one)
+    return matrix(line_facts(p), [g[0] for g in got], [g[1] for g in got])
+
+
+def _model(p: _Pass, model: LineModel | None) -> None:
+    """The learned line scorer (linemodel.py) over the lines no rule took. It removes a line
+    when its junk probability reaches `model_threshold`, never a line of prose_long_words or
+    more and never the title candidate; each removal carries the score and the inputs that
+    weighed most."""
+    if model is None or not p.rows:
+        return
+    cfg = p.cfg
+    # Only the lines the model may take are scored: not those a rule took, not long ones.
+    may = [k for k, r in enumerate(p.rows)
+           if k not in p.gone and r.words < cfg.prose_long_words]
+    if not may:
+        return
+    x = feature_matrix(p)[may]
+    prob = model.probability(x)
+    hit = np.flatnonzero(prob >= cfg.model_threshold)
+    for j, inputs in zip(hit.tolist(), model.top_inputs(x[hit], cfg.model_top_inputs), strict=True):
+        p.gone[may[j]] = model.model_id
+        p.detail[may[j]] = {"score": round(float(prob[j]), 3), "inputs": inputs}
+
+
+def _structural_runs(p: _Pass) -> None:
+    """Runs of furniture at the edges, anchored on lines already taken (see runs.py)."""
+    rows, cfg, gone = p.rows, p.cfg, p.gone
     # A line some rule already took is furniture whatever its length: a long newsletter or
     # author-bio line must not shield the headline list above it the way a paragraph does.
-    scores = [2.0 if k in gone else _score(r, cfg) for k, r in enumerate(rows)]
+    scores = [cfg.run_score_taken if k in gone else _score(r, cfg) for k, r in enumerate(rows)]
     # Runs must be anchored on a line some rule (or the batch) recognised as furniture: a list
     # of short lines alone is as likely a tour-date list or a table as a recommendation block.
     anchors = set(gone)
@@ -363,22 +447,68 @@ def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
     if start is not None and start > 0:
         for j in range(start, len(rows)):
             gone.setdefault(j, TRAILING_RUN)
-
-    limit = min(lead_limit, len(rows))
+    limit = min(p.lead_limit, len(rows))
     lead = scores[:limit]
     end = best_prefix(lead, cfg.lead_run_min_score, anchors)
     if end is not None and end < len(rows):
         for j in range(end):
             gone.setdefault(j, LEAD_RUN)
 
-    _corroborate(weak, gone, ends_article, lead_end)
 
-    removed_idx = {rows[k].idx: rid for k, rid in gone.items()}
-    removals = [Removal(STAGE, rid, lines[i].text, lines[i].start, lines[i].end)
-                for i, rid in sorted(removed_idx.items())]
+def _weak_lines(p: _Pass) -> None:
+    """Weak-rule candidates next to junk that the later passes took."""
+    _corroborate(p.weak, p.gone, p.ends_article, p.lead_end)
+
+
+def _removals(p: _Pass) -> tuple[list[Line], list[Removal]]:
+    lines = p.lines
+    removed_idx = {p.rows[k].idx: (rid, p.detail.get(k)) for k, rid in p.gone.items()}
+    removals = [Removal(STAGE, rid, lines[i].text, lines[i].start, lines[i].end, detail)
+                for i, (rid, detail) in sorted(removed_idx.items())]
     kept = [ln for i, ln in enumerate(lines) if i not in removed_idx]
     return kept, removals
 
+
+_CONFIGURED = "config"
+
+
+def configured_model(cfg: BoilerplateConfig) -> LineModel | None:
+    return load_model(cfg.model) if cfg.model else None
+
+
+def strip_boilerplate(lines: list[Line], cfg: BoilerplateConfig,
+                      recurring: Collection[str] = (),
+                      memo: dict[str, _Facts] | None = None,
+                      model: LineModel | None | str = _CONFIGURED) -> tuple[list[Line], list[Removal]]:
+    """Remove junk lines; return kept lines and what was removed, each with its rule id.
+
+    `recurring` holds the line keys (linefreq.line_key) that recur across the batch for this
+    document's source; empty when the document is cleaned alone. `memo` (a dict the caller
+    keeps) saves classifying the same lines again when the caller calls again with the same
+    `cfg` and `recurring`. `model` is the line scorer (by default the one `cfg.model` names).
+    """
+    p = _start(lines, cfg, recurring, memo)
+    _phrase_rules(p)
+    _batch_recurring(p)
+    _model(p, configured_model(cfg) if isinstance(model, str) else model)
+    _structural_runs(p)
+    _weak_lines(p)
+    return _removals(p)
+
+
+def strip_to_fixpoint(lines: list[Line], cfg: BoilerplateConfig, recurring: Collection[str] = (),
+                      memo: dict[str, _Facts] | None = None,
+                      model: LineModel | None | str = _CONFIGURED) -> tuple[list[Line], list[Removal]]:
+    """strip_boilerplate until nothing more goes. Removing junk changes the context the rest is
+    judged in (a "You may also like" heading is trailing once the list under it is gone), and
+    cleaning clean text must be a no-op. Each round removes a line, so this ends."""
+    memo = {} if memo is None else memo
+    kept, removals = strip_boilerplate(lines, cfg, recurring, memo, model)
+    more = removals
+    while more:
+        kept, more = strip_boilerplate(kept, cfg, recurring, memo, model)
+        removals = removals + more
+    return kept, removals
 
 
 def removed_shares(lines: Sequence[Line], removals: Sequence[Removal], cfg: BoilerplateConfig,

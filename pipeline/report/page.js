@@ -430,6 +430,8 @@
         let label = reasonLabel(seg.stage, seg.rule);
         if (seg.detail && seg.detail.repeats) label += " · copy of @" + seg.detail.repeats[0] + "–" + seg.detail.repeats[1];
         if (seg.detail && seg.detail.field) label += " · " + seg.detail.field;
+        if (seg.detail && seg.detail.score !== undefined) label += " · junk score " + seg.detail.score + " (" +
+          (seg.detail.inputs || []).map((i) => i.input + "=" + i.value + " " + (i.weight > 0 ? "+" : "") + i.weight).join(", ") + ")";
         box.append(el("del", { class: "removed", "data-stage": seg.stage, "data-rule": seg.rule, "data-start": String(seg.start),
                                title: "removed: " + label }, el("span", { class: "why", text: label }), seg.text));
       }

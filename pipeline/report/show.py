@@ -40,6 +40,8 @@ class Marks:
         if seg.get("detail", {}).get("repeats"):
             s, e = seg["detail"]["repeats"]
             label += f", copy of @{s}-{e}"
+        if "score" in seg.get("detail", {}):  # the line model's junk score
+            label += f", junk score {seg['detail']['score']}"
         if not self.color:
             return f"[-({label}) {seg['text']}-]"
         suffix = "-repeats" if seg["stage"] == "repeats" else ""

@@ -3,13 +3,17 @@ article prose around it kept."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from pipeline.clean.boilerplate import match_rule, strip_boilerplate
 from pipeline.config import load_config
 from pipeline.models import split_lines
 
-CFG = load_config().boilerplate
+# The phrase rules and their families on their own: the line model is off here (see
+# test_boilerplate_model.py), so a line kept by design is kept by the rules.
+CFG = dataclasses.replace(load_config().boilerplate, model="")
 P1 = ("The minister said the agreement would be signed next week after a final round of talks "
       "between the two delegations in the capital.")
 P2 = ("Officials on both sides described the negotiations as difficult but productive, and said "

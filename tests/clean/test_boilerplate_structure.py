@@ -17,7 +17,10 @@ from pipeline.config import load_config
 from pipeline.models import Doc, split_lines
 from pipeline.stages import boilerplate as boilerplate_stage
 
-CFG = load_config()
+# These tests pin what the named rules and the structural detectors do, so the line model
+# (tested in test_boilerplate_model.py) is off here: with it on, some of these lines go to
+# `model.lines` before a structural run reaches them.
+CFG = dataclasses.replace(load_config(), boilerplate=dataclasses.replace(load_config().boilerplate, model=""))
 BP = CFG.boilerplate
 P1 = ("The minister said the agreement would be signed next week after a final round of talks "
       "between the two delegations in the capital.")
