@@ -118,6 +118,7 @@ class Group:
     digest: str
     pinned: bool
     self_pair: tuple[float, float] | None = None
+    extra_pairs: int = 0  # verified pairs of each member with documents not given to the rule
 
 
 def decide_groups(groups: list[Group], pairs: list[tuple[int, int, float, float]]) -> dict[str, Decision]:
@@ -143,7 +144,7 @@ def decide_groups(groups: list[Group], pairs: list[tuple[int, int, float, float]
         neighbours[a].append((b, jac, con))
         neighbours[b].append((a, jac, con))
 
-    degree = [sum(len(groups[n].ids) for n, _j, _c in neighbours[g])
+    degree = [grp.extra_pairs + sum(len(groups[n].ids) for n, _j, _c in neighbours[g])
               + (len(grp.ids) - 1 if grp.self_pair is not None else 0) for g, grp in enumerate(groups)]
 
     def key(g: int, doc_id: str) -> tuple[bool, int, int, str]:
@@ -184,21 +185,27 @@ def decide_groups(groups: list[Group], pairs: list[tuple[int, int, float, float]
     return decisions
 
 
-def group_sketches(sketches: list[DocSketch], pinned: frozenset[str] = frozenset()) -> list[list[DocSketch]]:
+def group_sketches(sketches: list[DocSketch], pinned: frozenset[str] = frozenset(),
+                   extra: dict[str, int] | None = None) -> list[list[DocSketch]]:
     """Sketches split into groups of identical ones (same digest, words, signature and shingle
-    set; pinned or not), each sorted by id, in order of first appearance. Identical sketches are
-    found by hashing, so n copies of one page cost n hashes, not n^2 comparisons."""
-    by_key: dict[tuple[bool, str, int, bytes], list[DocSketch]] = {}
+    set; pinned or not, with the same `extra` pairs), each sorted by id, in order of first
+    appearance. Identical sketches are found by hashing, so n copies of one page cost n hashes,
+    not n^2 comparisons."""
+    extra = extra or {}
+    by_key: dict[tuple[bool, int, str, int, bytes], list[DocSketch]] = {}
     for s in sketches:
         h = hashlib.blake2b(np.ascontiguousarray(s.signature, dtype=np.uint64).tobytes(), digest_size=16)
         h.update(np.ascontiguousarray(s.shingles, dtype=np.uint64).tobytes())
-        by_key.setdefault((s.id in pinned, s.digest, s.words, h.digest()), []).append(s)
+        by_key.setdefault((s.id in pinned, extra.get(s.id, 0), s.digest, s.words, h.digest()), []).append(s)
     return [sorted(g, key=lambda s: s.id) for g in by_key.values()]
 
 
-def cluster(sketches: list[DocSketch], cfg: DedupConfig, earlier: list[DocSketch] | None = None) -> dict[str, Decision]:
+def cluster(sketches: list[DocSketch], cfg: DedupConfig, earlier: list[DocSketch] | None = None,
+            pinned_degree: dict[str, int] | None = None) -> dict[str, Decision]:
     """Decide which documents are duplicates of which kept document; `earlier` are the kept
     articles of earlier batches (from the signature store), against which new ones are checked.
+    `pinned_degree` counts verified pairs of an earlier article with earlier articles left out
+    of `earlier` (the store passes only the candidates of this batch; store.candidates).
 
     Identical documents are grouped first (`group_sketches`); LSH and verification run over one
     representative per group, and `decide_groups` applies the survivor rule to the groups: the
@@ -208,7 +215,8 @@ def cluster(sketches: list[DocSketch], cfg: DedupConfig, earlier: list[DocSketch
     own = {s.id for s in sketches}
     earlier = [s for s in earlier if s.id not in own]
     pinned = frozenset(s.id for s in earlier)
-    grouped = group_sketches([*earlier, *sketches], pinned)
+    pinned_degree = pinned_degree or {}
+    grouped = group_sketches([*earlier, *sketches], pinned, pinned_degree)
     reps = [g[0] for g in grouped]
     index = {s.id: i for i, s in enumerate(reps)}
     groups = []
@@ -217,6 +225,7 @@ def cluster(sketches: list[DocSketch], cfg: DedupConfig, earlier: list[DocSketch
         if len(members) > 1 and cfg.bands >= 1:  # identical signatures share every band
             jac, con = similarity(rep.shingles, rep.shingles)
             self_pair = (jac, con) if passes(jac, con, cfg) else None
-        groups.append(Group(tuple(s.id for s in members), rep.words, rep.digest, rep.id in pinned, self_pair))
+        groups.append(Group(tuple(s.id for s in members), rep.words, rep.digest, rep.id in pinned, self_pair,
+                            pinned_degree.get(rep.id, 0)))
     pairs = [(index[a], index[b], jac, con) for a, b, jac, con in verified_pairs(reps, cfg)]
     return decide_groups(groups, pairs)
