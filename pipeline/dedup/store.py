@@ -162,7 +162,7 @@ def _open(root: Path, cfg: DedupConfig | None, create: bool = False) -> Iterator
     if (root / LEGACY_MANIFEST).exists():
         raise StoreError(
             f"{root}: this signature store has the format of an earlier newsclean version (store.json "
-            f"and .npz segments); convert it once with `python -m pipeline.dedup.store migrate {root}` "
+            f"and .npz segments); convert it once with `python -m pipeline.dedup.store_admin migrate {root}` "
             "(it keeps the old files as a backup) or use a new store folder")
     if not create and not (root / DATABASE).exists():
         yield None

@@ -5,6 +5,7 @@ verified pairs between stored articles), each batch checked against the in-memor
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import sqlite3
 from pathlib import Path
@@ -125,3 +126,48 @@ def test_pairs_with_articles_outside_the_candidates_still_rank_them() -> None:
         expected = reference_cluster([n], store.load(root, "/b4", CFG))
         assert expected["n"].duplicate_of == "/b2#p1"
         assert cluster([n], CFG, earlier, degree) == expected
+
+
+def test_admin_info_backup_prune_vacuum(tmp_path: Path) -> None:
+    from pipeline.dedup import store_admin
+
+    root = tmp_path / "idx"
+    store.publish(root, "/b1", sketches_of("a", ["first story " * 20]), CFG, published=1_000_000.0)
+    store.publish(root, "/b2", sketches_of("b", ["second story here " * 20]), CFG)
+    assert store_admin.info(root)["articles"] == 2
+    assert store_admin.main(["backup", str(root), str(tmp_path / "bak")]) == 0
+    assert len(store.load(tmp_path / "bak", "/b3", CFG)) == 2
+    assert store_admin.main(["prune", str(root), "--before", "2000-01-01"]) == 0
+    assert [s.id for s in store.load(root, "/b3", CFG)] == ["/b2#b000"]
+    assert store_admin.main(["vacuum", str(root)]) == 0
+    assert len(store.load(tmp_path / "bak", "/b3", CFG)) == 2
+
+
+def test_a_format1_store_is_refused_then_migrated(tmp_path: Path) -> None:
+    from pipeline.dedup import store_admin
+
+    old = sketches_of("x", ["an article kept by an old version " * 10])
+    lean = [np.frombuffer(bytes(b), dtype=np.uint8) for b in _lean_bytes(old)]
+    np.savez(tmp_path / "seg-00001.npz", ids=np.array([s.id for s in old]), words=np.array([s.words for s in old]),
+             digests=np.array([s.digest for s in old]), minhash=np.stack(lean),
+             offsets=np.array([0, len(old[0].shingles)]), shingles=old[0].shingles)
+    scheme = {k: v for k, v in store.store_scheme(CFG).items() if k not in ("bands", "rows")}
+    (tmp_path / "store.json").write_text(json.dumps({"format": 1, "scheme": scheme, "segments": [
+        {"seq": 1, "batch": "/b1", "file": "seg-00001.npz", "count": 1, "digest": "x"}]}))
+    with pytest.raises(store.StoreError, match="store_admin migrate"):
+        store.fingerprint(tmp_path, "/b2", CFG)
+    assert store_admin.main(["migrate", str(tmp_path)]) == 0
+    back = store.load(tmp_path, "/b2", CFG)
+    assert [s.id for s in back] == ["/b1#x000"] and np.array_equal(back[0].shingles, old[0].shingles)
+
+
+def _lean_bytes(sketches: list[DocSketch]) -> list[bytearray]:
+    from datasketch import LeanMinHash
+
+    out = []
+    for s in sketches:
+        lean = LeanMinHash(seed=CFG.seed, hashvalues=s.signature, scheme="affine32")
+        buf = bytearray(lean.bytesize("<"))
+        lean.serialize(buf, "<")
+        out.append(buf)
+    return out
