@@ -130,7 +130,7 @@ def pack_shingles(shingles: np.ndarray) -> bytes:
     h = np.asarray(shingles, dtype=np.uint64)
     gaps = np.diff(h, prepend=np.uint64(0)) if len(h) else h
     planes = gaps.astype("<u8").view(np.uint8).reshape(-1, 8).T
-    return zlib.compress(np.ascontiguousarray(planes).tobytes(), 6)
+    return zlib.compress(np.ascontiguousarray(planes).tobytes(), 1)  # 6 and 9 save ~1%, cost 50% more
 
 
 def unpack_shingles(blob: bytes) -> np.ndarray:
@@ -229,8 +229,10 @@ def _lookup(con: sqlite3.Connection, keys: np.ndarray, seqs: list[int] | None, e
     con.execute("CREATE TEMP TABLE IF NOT EXISTS q (key INTEGER PRIMARY KEY) WITHOUT ROWID")
     con.execute("DELETE FROM q")
     con.executemany("INSERT OR IGNORE INTO q VALUES (?)", ((k,) for k in np.unique(keys).tolist()))
-    rows = con.execute("SELECT DISTINCT a.id, a.seq FROM q JOIN band b ON b.key = q.key "
-                       "JOIN article a ON a.id = b.article").fetchall()
+    # CROSS JOIN fixes the loop order: the batch's keys outside, one index search each (left
+    # to itself, the planner may scan the whole band table instead).
+    rows = con.execute("SELECT a.id, a.seq FROM (SELECT DISTINCT b.article AS id FROM q CROSS JOIN band b "
+                       "ON b.key = q.key) x CROSS JOIN article a ON a.id = x.id").fetchall()
     allowed = None if seqs is None else set(seqs)
     return sorted(i for i, seq in rows if (allowed is None or seq in allowed) and seq != exclude)
 
