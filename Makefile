@@ -8,7 +8,7 @@ OUT    ?= data/seeds
 
 SIZES  ?= 1000,10000,100000
 
-.PHONY: run test lint eval bench fuzz clean
+.PHONY: run test lint eval bench bench-store fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ eval: $(STAMP)
 # Throughput on deterministic generated corpora (data/bench/); `make bench SIZES=1000` for one size.
 bench: $(STAMP)
 	$(PY) -m bench --sizes $(SIZES) --workers 2
+
+# The signature store at scale: one store grown to 1M generated articles, a real 10k batch after each size.
+HISTORY ?= 0,100000,300000,1000000
+bench-store: $(STAMP)
+	nice -n 10 $(PY) -m bench.store --history $(HISTORY)
 
 # Coverage-guided fuzzing of the cleaning entry point (atheris); not part of `make test` or CI.
 FUZZ_SECONDS ?= 300
