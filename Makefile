@@ -31,9 +31,10 @@ test: $(STAMP)
 eval: $(STAMP)
 	$(PY) tools/eval.py $(EVAL)
 
-# Throughput on deterministic generated corpora (data/bench/); `make bench SIZES=1000` for one size.
+# Throughput with default settings on the generated and the real-text corpora (data/bench/);
+# `make bench SIZES=1000` for one size.
 bench: $(STAMP)
-	$(PY) -m bench --sizes $(SIZES) --workers 2
+	$(PY) -m bench --sizes $(SIZES)
 
 # The signature store at scale: one store grown to 1M generated articles, a real 10k batch after each size.
 HISTORY ?= 0,100000,300000,1000000
