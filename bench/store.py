@@ -27,31 +27,50 @@ from bench.corpus import DEFAULT_SEED, build
 from bench.measure import run_measured
 from pipeline.config import load_config
 from pipeline.dedup import store
-from pipeline.dedup.clusters import DocSketch
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1_000_000
 
 
-def fill(root: Path, start: int, stop: int, chunk: int, seed: int) -> float:
-    """Publish generated articles start..stop-1 as batches of `chunk`; returns seconds."""
+def fill(root: Path, start: int, stop: int, chunk: int, seed: int, shingles: tuple[int, int]) -> float:
+    """Add generated articles start..stop-1 as batches of `chunk`; returns seconds.
+
+    Written in bulk with the store's own encoders and tables (`band_key_matrix`,
+    `pack_shingles`), without `publish`'s search for verified pairs: random signatures and
+    shingle sets have none. `shingles` bounds the size of each article's shingle set (300-900
+    is a 3-6 KB article; smaller sets fill faster and leave a batch's lookups unchanged, since
+    only candidates' shingles are ever read)."""
     cfg = load_config().dedup
     t0 = time.perf_counter()
-    for lo in range(start, stop, chunk):
-        hi = min(stop, lo + chunk)
-        rng = np.random.default_rng([seed, lo])
-        sigs = rng.integers(0, 2**32, size=(hi - lo, cfg.num_perm), dtype=np.uint64)
-        sizes = rng.integers(300, 900, size=hi - lo)  # shingles of a 3-6 KB article
-        # Sorted unique random hashes per article in one pass: cumulative sums of random gaps
-        # (at most 2^64 / size each, so an article's sum cannot wrap).
-        high = np.array([2**64 // int(n) for n in sizes], dtype=np.uint64)
-        gaps = rng.integers(1, np.repeat(high, sizes), dtype=np.uint64)
-        bounds = np.concatenate(([0], np.cumsum(sizes)))
-        values = np.cumsum(gaps, dtype=np.uint64)
-        values -= np.repeat(np.concatenate(([np.uint64(0)], values[bounds[1:-1] - 1])), sizes)
-        kept = [DocSketch(f"a{lo + i:08d}", int(n), f"{lo + i:064x}", sigs[i], values[bounds[i]:bounds[i + 1]])
-                for i, n in enumerate(sizes)]
-        store.publish(root, f"/history/{lo:09d}", kept, cfg)
+    with store._locked(root), store._open(root, cfg, create=True) as con:
+        assert con is not None
+        for lo in range(start, stop, chunk):
+            hi = min(stop, lo + chunk)
+            rng = np.random.default_rng([seed, lo])
+            sigs = rng.integers(0, 2**32, size=(hi - lo, cfg.num_perm), dtype=np.uint64)
+            sizes = rng.integers(shingles[0], shingles[1] + 1, size=hi - lo)
+            # Sorted unique random hashes per article in one pass: cumulative sums of random gaps
+            # (at most 2^64 / size each, so an article's sum cannot wrap).
+            high = np.array([2**64 // int(n) for n in sizes], dtype=np.uint64)
+            gaps = rng.integers(1, np.repeat(high, sizes), dtype=np.uint64)
+            bounds = np.concatenate(([0], np.cumsum(sizes)))
+            values = np.cumsum(gaps, dtype=np.uint64)
+            values -= np.repeat(np.concatenate(([np.uint64(0)], values[bounds[1:-1] - 1])), sizes)
+            con.execute("BEGIN IMMEDIATE")
+            seq = 1 + (con.execute("SELECT max(seq) FROM segment").fetchone()[0] or 0)
+            first = 1 + (con.execute("SELECT max(id) FROM article").fetchone()[0] or 0)
+            con.execute("INSERT INTO segment VALUES (?, ?, ?, ?, ?)",
+                        (seq, f"/history/{lo:09d}", hi - lo, "", time.time()))
+            con.executemany("INSERT INTO article VALUES (?, ?, ?, ?, ?, ?, ?)", (
+                (first + i, seq, f"a{lo + i:08d}", int(sizes[i]), int(lo + i).to_bytes(32, "big"),
+                 np.asarray(sigs[i], dtype="<u4").tobytes(), store.pack_shingles(values[bounds[i]:bounds[i + 1]]))
+                for i in range(hi - lo)))
+            keys = store.band_key_matrix(sigs, cfg.bands, cfg.rows).ravel()
+            ids = np.repeat(np.arange(first, first + hi - lo, dtype=np.int64), cfg.bands)
+            order = np.argsort(keys, kind="stable")
+            con.executemany("INSERT OR IGNORE INTO band VALUES (?, ?)",
+                            zip(keys[order].tolist(), ids[order].tolist(), strict=True))
+            con.execute("COMMIT")
     return time.perf_counter() - t0
 
 
@@ -76,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "bench-store")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--shingles", default="300,900",
+                        help="shingle-set size range of the generated articles (300,900: 3-6 KB articles)")
     args = parser.parse_args(argv)
     sizes = [int(x) for x in args.history.split(",")]
     out: Path = args.out
@@ -97,7 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     for i, size in enumerate(sizes):
         real = stored_articles(root) - generated if (root / store.DATABASE).exists() else 0
         target = max(size - real, generated)
-        fill_s = fill(root, generated, target, args.chunk, args.seed) if target > generated else 0.0
+        lo_hi = [int(x) for x in args.shingles.split(",")]
+        fill_s = 0.0
+        if target > generated:
+            fill_s = fill(root, generated, target, args.chunk, args.seed, (lo_hi[0], lo_hi[1]))
         generated = target
         before = stored_articles(root) if (root / store.DATABASE).exists() else 0
         batch = out / f"batch-{i}"
