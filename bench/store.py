@@ -85,6 +85,16 @@ def stored_articles(root: Path) -> int:
         return con.execute("SELECT count(*) FROM article").fetchone()[0]
 
 
+def _drop(root: Path, batch: str) -> None:
+    import sqlite3
+
+    with store._locked(root), sqlite3.connect(root / store.DATABASE, isolation_level=None) as con:
+        con.execute("BEGIN IMMEDIATE")
+        for (seq,) in con.execute("SELECT seq FROM segment WHERE batch = ?", (batch,)).fetchall():
+            store._drop_segment(con, seq)
+        con.execute("COMMIT")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.store", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -95,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "bench-store")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--forget", action=argparse.BooleanOptionalAction, default=True,
+                        help="drop each real batch from the store after measuring it, so every batch meets "
+                             "the generated history alone (--no-forget: later batches find the earlier "
+                             "ones' articles as copies, every document a duplicate)")
     parser.add_argument("--shingles", default="300,900",
                         help="shingle-set size range of the generated articles (300,900: 3-6 KB articles)")
     args = parser.parse_args(argv)
@@ -140,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
                "clustering_s": run["seconds_per_stage"].get("dedup"), "peak_mb": round(m.peak_tree_rss / MB),
                "store_mb": round(size_b / MB), "bytes_per_article": round(size_b / after), "stored_after": after}
         rows.append(row)
+        if args.forget:  # the next batch sees the generated history only, not this batch's copies
+            _drop(root, str(batch.resolve()))
         print(f"| {before:,} | {row['fill_s']} | {row['wall_s']} | {row['clustering_s']:.2f} | {row['peak_mb']} "
               f"| {row['store_mb']:,} | {row['bytes_per_article']:,} |", flush=True)
     (out / "results.json").write_text(json.dumps(rows, indent=1) + "\n")
