@@ -87,7 +87,7 @@ def test_real_text_corpus_is_made_of_real_paragraphs(tmp_path: Path) -> None:
 
     a = build(tmp_path / "a" / "real-corpus-30", 30, ROOT, kind="real")
     b = build(tmp_path / "b" / "real-corpus-30", 30, ROOT, kind="real")
-    assert a["kind"] == "real" and _tree_digest(tmp_path / "a") == _tree_digest(tmp_path / "b")
+    assert a == b and a["kind"] == "real" and _tree_digest(tmp_path / "a") == _tree_digest(tmp_path / "b")
     real = {p for art in load_real_articles(ROOT)[0] for p in art}
     lines = [line.strip() for f in sorted((tmp_path / "a").rglob("*.txt"))
              for line in f.read_bytes().decode("utf-8", "replace").splitlines()]

@@ -250,16 +250,28 @@ def _read(con: sqlite3.Connection, rowids: list[int]) -> list[tuple[int, DocSket
     return out
 
 
+Seen = frozenset[tuple[int, str, str]]  # (seq, batch, digest) of the segments a lookup searched
+
+
 def candidates(root: Path, batch: str, sketches: list[DocSketch],
                cfg: DedupConfig) -> tuple[list[DocSketch], dict[str, int]]:
+    """`lookup` without the segments it searched."""
+    earlier, degree, _seen = lookup(root, batch, sketches, cfg)
+    return earlier, degree
+
+
+def lookup(root: Path, batch: str, sketches: list[DocSketch],
+           cfg: DedupConfig) -> tuple[list[DocSketch], dict[str, int], Seen]:
     """The stored articles visible to `batch` that share an LSH band with one of `sketches`
     (ids qualified with their batch), and for each the number of verified pairs it is in with
     visible stored articles that are not among them (`clusters.cluster`'s `pinned_degree`).
     `clusters.cluster(sketches, cfg, *candidates(...))` decides exactly as clustering against
-    every visible stored article would."""
+    every visible stored article would. The third value names the segments searched: the
+    batch's kept articles have no verified pair with them, so `publish(..., searched=...)`
+    need not search them again."""
     with _open(root, cfg) as con:
         if con is None or not sketches:
-            return [], {}
+            return [], {}, frozenset()
         con.execute("BEGIN")  # one snapshot for every query below
         try:
             return _candidates(con, batch, sketches, cfg)
@@ -268,10 +280,11 @@ def candidates(root: Path, batch: str, sketches: list[DocSketch],
 
 
 def _candidates(con: sqlite3.Connection, batch: str, sketches: list[DocSketch],
-                cfg: DedupConfig) -> tuple[list[DocSketch], dict[str, int]]:
-    visible = [seq for seq, _b, _d in _visible(con, batch)]
+                cfg: DedupConfig) -> tuple[list[DocSketch], dict[str, int], Seen]:
+    segments = _visible(con, batch)
+    visible = [seq for seq, _b, _d in segments]
     if not visible:
-        return [], {}
+        return [], {}, frozenset()
     sigs = np.stack([np.asarray(s.signature, dtype=np.uint64) for s in sketches])
     rowids = _lookup(con, band_key_matrix(np.unique(sigs, axis=0), cfg.bands, cfg.rows), visible)
     found = _read(con, rowids)
@@ -285,7 +298,7 @@ def _candidates(con: sqlite3.Connection, batch: str, sketches: list[DocSketch],
             n = sum(1 for seq, other in others if seq in allowed and other not in chosen)
             if n:
                 degree[s.id] = n
-    return [s for _r, s in found], degree
+    return [s for _r, s in found], degree, frozenset(segments)
 
 
 def load(root: Path, batch: str, cfg: DedupConfig) -> list[DocSketch]:
@@ -312,8 +325,11 @@ def _locked(root: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def publish(root: Path, batch: str, kept: list[DocSketch], cfg: DedupConfig, published: float | None = None) -> None:
-    """Record (or replace) a batch's kept articles; its sequence number stays the same."""
+def publish(root: Path, batch: str, kept: list[DocSketch], cfg: DedupConfig, published: float | None = None,
+            searched: Seen = frozenset()) -> None:
+    """Record (or replace) a batch's kept articles; its sequence number stays the same.
+    `searched`: segments the kept articles were clustered against (`lookup`), which hold no
+    verified pair with them; every other segment is searched for pairs (module docstring)."""
     kept = sorted(kept, key=lambda s: s.id)
     seg_digest = digest([s.id for s in kept] + [s.digest for s in kept])
     keys = band_key_matrix(np.stack([np.asarray(s.signature, dtype=np.uint64) for s in kept]), cfg.bands, cfg.rows) \
@@ -337,7 +353,8 @@ def publish(root: Path, batch: str, kept: list[DocSketch], cfg: DedupConfig, pub
             order = np.lexsort((ids, flat))  # in key order: B-tree appends, not scattered inserts
             con.executemany("INSERT OR IGNORE INTO band VALUES (?, ?)",
                             zip(flat[order].tolist(), ids[order].tolist(), strict=True))
-            _record_pairs(con, seq, kept, keys, first, cfg)
+            others = [s for s, b, d in _segments(con) if s != seq and (s, b, d) not in searched]
+            _record_pairs(con, others, kept, keys, first, cfg)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -352,11 +369,11 @@ def _drop_segment(con: sqlite3.Connection, seq: int) -> None:
     con.execute("DELETE FROM segment WHERE seq = ?", (seq,))
 
 
-def _record_pairs(con: sqlite3.Connection, seq: int, kept: list[DocSketch], keys: np.ndarray,
+def _record_pairs(con: sqlite3.Connection, seqs: list[int], kept: list[DocSketch], keys: np.ndarray,
                   first: int, cfg: DedupConfig) -> None:
     """Verified pairs between the new segment's articles and every other segment's (see the
     module docstring): only an old batch re-run with new text has any."""
-    others = _read(con, _lookup(con, keys, None, exclude=seq)) if kept else []
+    others = _read(con, _lookup(con, keys, seqs)) if kept and seqs else []
     if not others:
         return
     other_keys = band_key_matrix(np.stack([s.signature for _r, s in others]), cfg.bands, cfg.rows)

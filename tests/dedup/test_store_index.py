@@ -49,10 +49,11 @@ def run_batches(root: Path, rnd: random.Random, steps: int) -> int:
         docs = [rnd.choice(pool) for _ in range(rnd.randrange(1, 25))]
         new = sketches_of(f"s{step}-", docs)
         expected = reference_cluster(new, oracle.visible(batch))
-        got = cluster(new, CFG, *store.candidates(root, batch, new, CFG))
+        earlier, degree, searched = store.lookup(root, batch, new, CFG)  # as the Dedup task does
+        got = cluster(new, CFG, earlier, degree)
         assert got == expected, (step, batch)
         kept = [s for s in new if s.id not in got]
-        store.publish(root, batch, kept, CFG)
+        store.publish(root, batch, kept, CFG, searched=searched)
         oracle.publish(batch, kept)
         assert [s.id for s in store.load(root, "/corpus/next", CFG)] == [s.id for s in oracle.visible("/corpus/next")]
         checked += len(new)
@@ -171,3 +172,16 @@ def _lean_bytes(sketches: list[DocSketch]) -> list[bytearray]:
         lean.serialize(buf, "<")
         out.append(buf)
     return out
+
+
+def test_segments_published_after_the_lookup_are_searched_for_pairs(tmp_path: Path) -> None:
+    rnd = random.Random(9)
+    base = " ".join(f"w{rnd.randrange(40)}" for _ in range(60))
+    store.publish(tmp_path, "/b1", sketches_of("x", ["unrelated text " * 9]), CFG)
+    new = sketches_of("y", [base])
+    earlier, degree, searched = store.lookup(tmp_path, "/b2", new, CFG)
+    store.publish(tmp_path, "/b3", sketches_of("z", [base + " w1"]), CFG)  # another run, meanwhile
+    store.publish(tmp_path, "/b2", [s for s in new if s.id not in cluster(new, CFG, earlier, degree)], CFG,
+                  searched=searched)
+    with sqlite3.connect(tmp_path / "store.sqlite") as con:
+        assert con.execute("SELECT count(*) FROM pair").fetchone()[0] == 1  # /b2#y000 with /b3#z000
