@@ -362,10 +362,18 @@ def publish(root: Path, batch: str, kept: list[DocSketch], cfg: DedupConfig, pub
 
 
 def _drop_segment(con: sqlite3.Connection, seq: int) -> None:
-    old = "SELECT id FROM article WHERE seq = ?"
-    con.execute(f"DELETE FROM pair WHERE a IN ({old}) OR b IN ({old})", (seq, seq))
-    con.execute(f"DELETE FROM band WHERE article IN ({old})", (seq,))
-    con.execute("DELETE FROM article WHERE seq = ?", (seq,))
+    """Remove a segment and its rows. Band rows are found by their keys, recomputed from the
+    stored signatures (the band index is keyed by band key; a search by article would scan it)."""
+    rows = con.execute("SELECT id, signature FROM article WHERE seq = ?", (seq,)).fetchall()
+    if rows:
+        meta = json.loads(con.execute("SELECT value FROM meta WHERE key = 'scheme'").fetchone()[0])
+        keys = band_key_matrix(np.stack([_signature(sig) for _i, sig in rows]), meta["bands"], meta["rows"])
+        con.executemany("DELETE FROM band WHERE key = ? AND article = ?",
+                        ((k, rowid) for (rowid, _s), ks in zip(rows, keys.tolist(), strict=True) for k in ks))
+        ids = [(rowid,) for rowid, _s in rows]
+        con.executemany("DELETE FROM pair WHERE a = ?", ids)
+        con.executemany("DELETE FROM pair WHERE b = ?", ids)
+        con.execute("DELETE FROM article WHERE seq = ?", (seq,))
     con.execute("DELETE FROM segment WHERE seq = ?", (seq,))
 
 

@@ -76,6 +76,8 @@ def test_rerun_old_batch_records_pairs_between_stored_articles(tmp_path: Path) -
     store.publish(tmp_path, "/b1", sketches_of("x", [base + " w1 w2"]), CFG)
     with sqlite3.connect(tmp_path / "store.sqlite") as con:
         assert con.execute("SELECT count(*) FROM pair").fetchone()[0] == 1
+        # the replaced segment's band rows went with it
+        assert con.execute("SELECT count(*) FROM band").fetchone()[0] == 2 * CFG.bands
     new = sketches_of("z", [base + " w3"])
     earlier, degree = store.candidates(tmp_path, "/b3", new, CFG)
     assert sorted(s.id for s in earlier) == ["/b1#x000", "/b2#y000"] and degree == {}
