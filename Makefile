@@ -11,7 +11,7 @@ OUT    ?= data/seeds
 
 SIZES  ?= 1000,10000,100000
 
-.PHONY: run test lint eval bench fuzz clean train
+.PHONY: run test lint eval bench bench-store fuzz clean train
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,13 +40,19 @@ test: $(TEST_STAMP)
 eval: $(RUN_STAMP)
 	$(PY) tools/eval.py $(EVAL)
 
-# Throughput on deterministic generated corpora (data/bench/); `make bench SIZES=1000` for one size.
+# Throughput with default settings on the generated and the real-text corpora (data/bench/);
+# `make bench SIZES=1000` for one size.
 bench: $(RUN_STAMP)
-	$(PY) -m bench --sizes $(SIZES) --workers 2
+	$(PY) -m bench --sizes $(SIZES)
+
+# The signature store at scale: one store grown to 1M generated articles, a real 10k batch after each size.
+HISTORY ?= 0,100000,300000,1000000
+bench-store: $(RUN_STAMP)
+	nice -n 10 $(PY) -m bench.store --history $(HISTORY)
 
 # Rebuild the boilerplate line scorer (pipeline/clean/models/lines-v1.json) from $(EVAL)/dev
 # (leak + web) and print its site-grouped cross-validation table. Needs the `train` extra.
-train: $(STAMP)
+train: $(RUN_STAMP)
 	$(PY) -m pip install --quiet -e '.[train]'
 	$(PY) -m tools.train_lines --eval $(EVAL)
 

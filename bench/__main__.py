@@ -55,12 +55,14 @@ def warm_cache(corpus: Path) -> None:
             path.read_bytes()
 
 
-def bench_size(n: int, out_root: Path, workers: int, reference: bool, seed: int) -> dict[str, Any]:
-    corpus = out_root / f"corpus-{n}"
+def bench_size(n: int, out_root: Path, workers: int | None, reference: bool, seed: int,
+               kind: str = "generated") -> dict[str, Any]:
+    prefix = "" if kind == "generated" else f"{kind}-"
+    corpus = out_root / f"{prefix}corpus-{n}"
     t0 = time.perf_counter()
-    meta = build(corpus, n, ROOT, seed)
+    meta = build(corpus, n, ROOT, seed, kind)
     build_seconds = time.perf_counter() - t0
-    output = out_root / f"out-{n}"
+    output = out_root / f"{prefix}out-{n}"
     shutil.rmtree(output, ignore_errors=True)  # a warm rerun would do no work at all
     # Deleting the previous output (at 100k: 100k files, ~5 GB) leaves its journal commits and
     # block discards to the file system; flushed here, they are not charged to the timed run.
@@ -69,7 +71,7 @@ def bench_size(n: int, out_root: Path, workers: int, reference: bool, seed: int)
     # a reboot it alone would pay for the disk reads and the reference would get them free.
     warm_cache(corpus)
     cmd = [sys.executable, "-m", "pipeline", "run", "--input", str(corpus), "--output", str(output),
-           "--workers", str(workers)]
+           *(["--workers", str(workers)] if workers else [])]  # none: the pipeline's default
     print(f"[bench] {n} documents: {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
     run = run_measured(cmd, cwd=ROOT)
     if run.returncode != 0:
@@ -78,6 +80,7 @@ def bench_size(n: int, out_root: Path, workers: int, reference: bool, seed: int)
     manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
     nbytes = int(meta["bytes"])
     row: dict[str, Any] = {
+        "corpus_kind": kind,
         "documents": n,
         "input_mb": round(nbytes / MB, 2),
         "corpus_build_seconds": round(build_seconds, 2),
@@ -121,13 +124,13 @@ def table(rows: list[dict[str, Any]]) -> str:
     """The results as a Markdown table (stage columns: seconds summed over shards)."""
     seen = {s for r in rows for s in r["pipeline"]["stage_seconds"]}
     stages = [s for s in STAGE_ORDER if s in seen] + sorted(seen - set(STAGE_ORDER))
-    head = ["docs", "MB", "wall s", "docs/s", "MB/s", "peak MB", "cpu s", "ref s", "ref cpu s", "ratio",
+    head = ["corpus", "docs", "MB", "wall s", "docs/s", "MB/s", "peak MB", "cpu s", "ref s", "ref cpu s", "ratio",
             "cpu ratio"] + [f"{s} s" for s in stages]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in rows:
         p = r["pipeline"]
         ref = r.get("reference", {})
-        cells = [str(r["documents"]), f"{r['input_mb']:.1f}", f"{p['seconds']:.1f}",
+        cells = [r.get("corpus_kind", "generated"), str(r["documents"]), f"{r['input_mb']:.1f}", f"{p['seconds']:.1f}",
                  f"{p['documents_per_second']:.0f}", f"{p['mb_per_second']:.2f}", f"{p['peak_tree_rss_mb']:.0f}",
                  f"{p['cpu_seconds']:.1f}", f"{ref['seconds']:.1f}" if ref else "-",
                  f"{ref['cpu_seconds']:.1f}" if ref else "-", f"{r['ratio']:.2f}" if "ratio" in r else "-",
@@ -141,7 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000,10000,100000", help="comma-separated corpus sizes")
-    ap.add_argument("--workers", type=int, default=2, help="pipeline --workers (default 2, both cores)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="pipeline --workers (default: none given, so the pipeline's own default)")
+    ap.add_argument("--corpus", default="generated,real",
+                    help="corpus kinds: generated (bigram-model prose), real (paragraphs of the dev articles)")
     ap.add_argument("--out", type=Path, default=ROOT / "data" / "bench", help="corpora, outputs and results")
     ap.add_argument("--results", type=Path, default=None, help="JSON results file (default OUT/results.json)")
     ap.add_argument("--no-reference", action="store_true", help="skip the single-process reference")
@@ -149,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     out = args.out.resolve()
-    rows = [bench_size(n, out, args.workers, not args.no_reference, args.seed) for n in sizes]
+    kinds = [k.strip() for k in args.corpus.split(",") if k.strip()]
+    rows = [bench_size(n, out, args.workers, not args.no_reference, args.seed, kind) for kind in kinds for n in sizes]
     result: dict[str, Any] = {"machine": machine(), "workers": args.workers, "seed": args.seed, "sizes": rows,
                               "command": " ".join(["python -m bench", *(sys.argv[1:] if argv is None else argv)])}
-    by_n = {r["documents"]: r for r in rows}
+    by_n = {r["documents"]: r for r in rows if r["corpus_kind"] == kinds[0]}
     if 10_000 in by_n and 100_000 in by_n:
         big, small = by_n[100_000]["pipeline"]["seconds"], by_n[10_000]["pipeline"]["seconds"]
         result["growth_100k_over_10k"] = round(big / small, 2)

@@ -277,21 +277,84 @@ class Generator:
         return text, text.encode("utf-8")
 
 
-def build(out: Path, n: int, project_root: Path, seed: int = DEFAULT_SEED) -> dict[str, object]:
-    """Write corpus of `n` documents to `out` (reused when the stamp says it is the same)."""
+# Real article text: the development eval suites' input articles (not the seeds, which the
+# generated corpus's model already learns from), cut into paragraphs.
+REAL_GLOBS = ("../shared/eval/dev/*/input/*.txt", "../shared/eval/dev/*/input/**/*.txt")
+
+
+def load_real_articles(project_root: Path) -> tuple[list[list[str]], str]:
+    """Paragraphs (lines of 8 words or more) of every clean UTF-8 dev article, and a digest."""
+    found: set[Path] = set()
+    for pattern in REAL_GLOBS:
+        found.update(p for p in project_root.glob(pattern) if p.is_file())
+    articles: list[list[str]] = []
+    h = hashlib.sha256()
+    for path in sorted(found, key=lambda p: p.resolve().as_posix()):
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if "\ufeff" in text or "Ã" in text or "â€" in text or "\r" in text or "&#" in text:
+            continue
+        paras = [" ".join(line.split()) for line in text.split("\n") if len(line.split()) >= 8]
+        if len(paras) >= 2:
+            h.update(hashlib.sha256(raw).digest())
+            articles.append(paras)
+    if not articles:
+        raise ValueError("no real article text found (need ../shared/eval/dev/*/input)")
+    return articles, h.hexdigest()[:16]
+
+
+class RealTextGenerator(Generator):
+    """Documents whose paragraphs are real article paragraphs: each article takes the length of
+    a random dev article and is filled with runs of 1-4 consecutive paragraphs of random dev
+    articles. Everything around the body (headlines, bylines, junk trailers, repeated blocks,
+    mojibake, near-copies) is added exactly as in the generated corpus."""
+
+    def __init__(self, project_root: Path, seed: int = DEFAULT_SEED) -> None:
+        super().__init__(project_root, seed)
+        self.articles, real_digest = load_real_articles(project_root)
+        self.material_digest = f"{self.material_digest}+{real_digest}"
+
+    def article(self, j: int) -> tuple[str, list[str]]:
+        rng = random.Random(f"real-article:{self.seed}:{j}")
+        model = self.articles[rng.randrange(len(self.articles))]
+        target = min(12_000, max(1_500, sum(len(p.encode("utf-8")) + 1 for p in model)))
+        paras: list[str] = []
+        size = 0
+        while size < target:
+            src = self.articles[rng.randrange(len(self.articles))]
+            k = rng.randrange(len(src))
+            for para in src[k : k + rng.randint(1, 4)]:
+                paras.append(para)
+                size += len(para.encode("utf-8")) + 1
+        return rng.choice(self.headlines), paras
+
+
+KINDS = {"generated": Generator, "real": RealTextGenerator}
+
+
+def build(out: Path, n: int, project_root: Path, seed: int = DEFAULT_SEED,
+          kind: str = "generated") -> dict[str, object]:
+    """Write corpus of `n` documents to `out` (reused when the stamp says it is the same);
+    `kind` is "generated" (bigram-model prose) or "real" (real paragraphs, `RealTextGenerator`)."""
     # The stamp sits beside the corpus, not in it: everything inside is pipeline input.
     stamp = out.parent / f"{out.name}.json"
     gen: Generator | None = None
     try:
         meta = json.loads(stamp.read_text(encoding="utf-8"))
-        if meta.get("version") == GENERATOR_VERSION and meta.get("seed") == seed and meta.get("documents") == n:
+        if (meta.get("version") == GENERATOR_VERSION and meta.get("seed") == seed and meta.get("documents") == n
+                and meta.get("kind", "generated") == kind):
             # Same generator, seed and size: only the material can differ, and that is checked.
             _, digest = load_sentences(material_files(project_root))
+            if kind == "real":
+                digest = f"{digest}+{load_real_articles(project_root)[1]}"
             if meta.get("material") == digest:
                 return meta
     except (OSError, ValueError):
         pass
-    gen = Generator(project_root, seed)
+    gen = KINDS[kind](project_root, seed)
     out.mkdir(parents=True, exist_ok=True)
     total = 0
     counts: dict[str, int] = {}
@@ -304,7 +367,7 @@ def build(out: Path, n: int, project_root: Path, seed: int = DEFAULT_SEED) -> di
         for k, v in info.items():
             key = k if k == "near_copy_of" else f"{k}:{v}"
             counts[key] = counts.get(key, 0) + 1
-    meta = {"version": GENERATOR_VERSION, "seed": seed, "documents": n, "bytes": total,
+    meta = {"version": GENERATOR_VERSION, "kind": kind, "seed": seed, "documents": n, "bytes": total,
             "material": gen.material_digest, "material_sentences": gen.material_sentences,
             "contents": dict(sorted(counts.items()))}
     stamp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")

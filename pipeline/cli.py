@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--input", required=True, type=Path, help="folder of raw article files (read only)")
     run.add_argument("--output", required=True, type=Path, help="folder for the corpus (created if missing)")
     run.add_argument("--config", type=Path, default=None, help="pipeline TOML (default: config/pipeline.toml)")
-    run.add_argument("--workers", type=int, default=1, help="parallel Luigi workers (default 1)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="parallel Luigi workers (default: the CPUs this process may use, at most "
+                          f"{MAX_DEFAULT_WORKERS}; 1 runs every task in this process)")
     run.add_argument("--scheduler-url", default=None,
                      help="run through a central luigid at this URL instead of the local scheduler; "
                      "several runs of one batch through the same luigid share the work")
@@ -240,6 +242,21 @@ def _check_output(out: Path, input_dir: Path) -> str | None:
     return None
 
 
+# Each worker is a process holding a shard's documents (a few hundred MB at most); past 8 the
+# corpus-level steps, which run in one process, dominate anyway.
+MAX_DEFAULT_WORKERS = 8
+
+
+def default_workers() -> int:
+    """The CPUs this process may run on (its affinity mask, which containers and `taskset`
+    narrow; os.cpu_count() would count the whole machine), at most MAX_DEFAULT_WORKERS."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_DEFAULT_WORKERS))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.config import DEFAULT_CONFIG, load_config
     from pipeline.io import InputError, scan_inputs
@@ -249,6 +266,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"newsclean: configuration error: {config_path}", file=sys.stderr)
         return EXIT_CONFIG
     cfg = load_config(config_path)
+    if args.workers is None:
+        args.workers = default_workers()
     if args.workers < 1:
         print("newsclean: --workers must be at least 1", file=sys.stderr)
         return EXIT_CONFIG

@@ -462,15 +462,18 @@ class Dedup(luigi.Task):
             with np.load(target.path) as z:
                 sketches.extend(arrays_to_sketches(dict(z)))
         cfg = config_for(self.config_path).dedup
-        earlier = []
+        earlier, pinned_degree, searched = [], {}, frozenset()
         if self.index:
             from pipeline.dedup import store
 
-            earlier = store.load(Path(self.index), self.batch, cfg)
-        self.set_status_message(f"clustering {len(sketches)} documents against {len(earlier)} earlier")
-        decisions = cluster(sketches, cfg, earlier)
+            # Only the stored articles sharing an LSH band with this batch: the same decisions
+            # as against all of them (store.candidates), at a cost that does not grow with history.
+            earlier, pinned_degree, searched = store.lookup(Path(self.index), self.batch, sketches, cfg)
+        self.set_status_message(f"clustering {len(sketches)} documents against {len(earlier)} earlier candidates")
+        decisions = cluster(sketches, cfg, earlier, pinned_degree)
         if self.index:
-            store.publish(Path(self.index), self.batch, [s for s in sketches if s.id not in decisions], cfg)
+            store.publish(Path(self.index), self.batch, [s for s in sketches if s.id not in decisions], cfg,
+                          searched=searched)
         write_decisions(Path(self.output().path), decisions, time.perf_counter() - start, len(sketches))
 
 

@@ -64,7 +64,7 @@ def test_corpus_has_the_promised_mix(generator: Generator) -> None:
 def test_harness_runs_pipeline_and_reference_and_writes_json(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     proc = subprocess.run([sys.executable, "-m", "bench", "--sizes", "120", "--out", str(tmp_path),
-                           "--results", str(results), "--workers", "2"],
+                           "--results", str(results), "--workers", "2", "--corpus", "generated"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(results.read_text(encoding="utf-8"))
@@ -79,3 +79,17 @@ def test_harness_runs_pipeline_and_reference_and_writes_json(tmp_path: Path) -> 
     assert "--workers 2" in row["command"] and data["machine"]["cpus"] >= 1
     assert "| 120 |" in proc.stdout  # the table row was printed
     assert (tmp_path / "out-120" / "articles.jsonl").exists()
+
+
+@pytest.mark.skipif(not list(ROOT.glob("../shared/eval/dev/*/input")), reason="needs ../shared/eval/dev")
+def test_real_text_corpus_is_made_of_real_paragraphs(tmp_path: Path) -> None:
+    from bench.corpus import load_real_articles
+
+    a = build(tmp_path / "a" / "real-corpus-30", 30, ROOT, kind="real")
+    b = build(tmp_path / "b" / "real-corpus-30", 30, ROOT, kind="real")
+    assert a == b and a["kind"] == "real" and _tree_digest(tmp_path / "a") == _tree_digest(tmp_path / "b")
+    real = {p for art in load_real_articles(ROOT)[0] for p in art}
+    lines = [line.strip() for f in sorted((tmp_path / "a").rglob("*.txt"))
+             for line in f.read_bytes().decode("utf-8", "replace").splitlines()]
+    assert sum(line in real for line in lines) > 30 * 3  # bodies are real paragraphs
+    assert build(tmp_path / "a" / "real-corpus-30", 30, ROOT)["kind"] == "generated"  # kinds never mix

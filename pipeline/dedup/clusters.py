@@ -23,6 +23,7 @@ signatures.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -92,6 +93,7 @@ def decide(docs: list[tuple[str, int, str]], pairs: list[tuple[str, str, float, 
     Only the documents of one connected component of `pairs` influence each other, so callers
     may run this per component (the Spark path does) and get the same decisions. Ids in
     `pinned` are kept articles of earlier batches: ranked first, never given a decision.
+    Each document is its own group here (`decide_groups`, the rule itself).
 
     >>> d = decide([("a", 10, "x"), ("b", 12, "y"), ("c", 3, "y")], [("a", "b", 0.7, 0.9)])
     >>> [(k, v.duplicate_of, v.reason) for k, v in sorted(d.items())]
@@ -100,36 +102,130 @@ def decide(docs: list[tuple[str, int, str]], pairs: list[tuple[str, str, float, 
     >>> sorted((k, v.duplicate_of) for k, v in d.items())  # o is what both copies agree on
     [('x', 'o'), ('y', 'o')]
     """
-    info = {doc_id: (words, dig) for doc_id, words, dig in docs}
-    neighbours: dict[str, list[tuple[str, float, float]]] = defaultdict(list)
+    index = {doc_id: g for g, (doc_id, _w, _d) in enumerate(docs)}
+    groups = [Group((doc_id,), words, dig, doc_id in pinned) for doc_id, words, dig in docs]
+    return decide_groups(groups, [(index[a], index[b], jac, con) for a, b, jac, con in pairs])
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Documents that are interchangeable for the survivor rule: the same words, digest, signature
+    and shingle set (so the same verified pairs with everything else), and all pinned or none.
+    `self_pair` is their (Jaccard, containment) with one another when that pair is verified."""
+
+    ids: tuple[str, ...]  # sorted
+    words: int
+    digest: str
+    pinned: bool
+    self_pair: tuple[float, float] | None = None
+    extra_pairs: int = 0  # verified pairs of each member with documents not given to the rule
+
+
+def decide_groups(groups: list[Group], pairs: list[tuple[int, int, float, float]]) -> dict[str, Decision]:
+    """The survivor rule (module docstring) over groups of interchangeable documents and the
+    verified pairs between groups (indices into `groups`), in time and memory linear in the
+    documents plus the pairs between groups: the pairs inside a group are never listed.
+
+    It gives exactly the per-document rule's decisions. A document's verified pairs count its
+    whole neighbour groups plus the rest of its own group, the same for every member, so the
+    members of a group are adjacent in rank up to the id. Only the first member of a group (in
+    rank order) can be kept: every later one has the same neighbours, hence the same kept
+    neighbour as the first (the kept set only grows, by documents ranked after it), or finds the
+    first member's digest kept. So the groups are decided in the rank of their first member; a
+    later member differs from the first only when another group with the same digest was kept
+    between the two (an exact duplicate of that one instead).
+
+    >>> g = [Group(("a", "b", "c"), 4, "x", False, (1.0, 1.0)), Group(("d",), 3, "y", False)]
+    >>> sorted((k, v.duplicate_of, v.reason) for k, v in decide_groups(g, [(0, 1, 0.7, 1.0)]).items())
+    [('b', 'a', 'exact-duplicate'), ('c', 'a', 'exact-duplicate'), ('d', 'a', 'near-duplicate')]
+    """
+    neighbours: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
     for a, b, jac, con in pairs:
         neighbours[a].append((b, jac, con))
         neighbours[b].append((a, jac, con))
-    order = sorted(info, key=lambda i: (i not in pinned, -len(neighbours[i]), -info[i][0], i))
-    rank = {doc_id: r for r, doc_id in enumerate(order)}
-    by_digest: dict[str, str] = {}
+
+    degree = [grp.extra_pairs + sum(len(groups[n].ids) for n, _j, _c in neighbours[g])
+              + (len(grp.ids) - 1 if grp.self_pair is not None else 0) for g, grp in enumerate(groups)]
+
+    def key(g: int, doc_id: str) -> tuple[bool, int, int, str]:
+        return (not groups[g].pinned, -degree[g], -groups[g].words, doc_id)
+
+    first = [key(g, grp.ids[0]) for g, grp in enumerate(groups)]
+    order = sorted(range(len(groups)), key=first.__getitem__)
+    by_digest: dict[str, tuple[str, tuple[bool, int, int, str]]] = {}  # first kept id, its rank key
+    kept: set[int] = set()  # groups whose first member is kept
     decisions: dict[str, Decision] = {}
-    kept: set[str] = set()
-    for doc_id in order:
-        dig = info[doc_id][1]
-        if doc_id not in pinned and dig in by_digest:
-            decisions[doc_id] = Decision(doc_id, by_digest[dig], "exact-duplicate", 1.0, 1.0)
+    near: list[tuple[int, Decision]] = []  # groups whose first member is a near-duplicate
+    for g in order:
+        grp = groups[g]
+        if grp.pinned:
+            kept.add(g)
+            by_digest.setdefault(grp.digest, (grp.ids[0], first[g]))
             continue
-        best = min((n for n in neighbours[doc_id] if n[0] in kept), key=lambda n: rank[n[0]], default=None)
-        if best is None or doc_id in pinned:
-            kept.add(doc_id)
-            by_digest.setdefault(dig, doc_id)
+        if grp.digest in by_digest:
+            target = by_digest[grp.digest][0]
+            decisions.update((i, Decision(i, target, "exact-duplicate", 1.0, 1.0)) for i in grp.ids)
+            continue
+        best = min((n for n in neighbours[g] if n[0] in kept), key=lambda n: first[n[0]], default=None)
+        if best is None:
+            kept.add(g)
+            by_digest[grp.digest] = (grp.ids[0], first[g])
+            decisions.update((i, Decision(i, grp.ids[0], "exact-duplicate", 1.0, 1.0)) for i in grp.ids[1:])
         else:
-            decisions[doc_id] = Decision(doc_id, best[0], "near-duplicate", round(best[1], 4), round(best[2], 4))
+            near.append((g, Decision("", groups[best[0]].ids[0], "near-duplicate",
+                                     round(best[1], 4), round(best[2], 4))))
+    for g, d in near:
+        grp = groups[g]
+        earlier_kept = by_digest.get(grp.digest)
+        for i in grp.ids:
+            if earlier_kept is not None and earlier_kept[1] < key(g, i):
+                decisions[i] = Decision(i, earlier_kept[0], "exact-duplicate", 1.0, 1.0)
+            else:
+                decisions[i] = Decision(i, d.duplicate_of, d.reason, d.jaccard, d.containment)
     return decisions
 
 
-def cluster(sketches: list[DocSketch], cfg: DedupConfig, earlier: list[DocSketch] | None = None) -> dict[str, Decision]:
+def group_sketches(sketches: list[DocSketch], pinned: frozenset[str] = frozenset(),
+                   extra: dict[str, int] | None = None) -> list[list[DocSketch]]:
+    """Sketches split into groups of identical ones (same digest, words, signature and shingle
+    set; pinned or not, with the same `extra` pairs), each sorted by id, in order of first
+    appearance. Identical sketches are found by hashing, so n copies of one page cost n hashes,
+    not n^2 comparisons."""
+    extra = extra or {}
+    by_key: dict[tuple[bool, int, str, int, bytes], list[DocSketch]] = {}
+    for s in sketches:
+        h = hashlib.blake2b(np.ascontiguousarray(s.signature, dtype=np.uint64).tobytes(), digest_size=16)
+        h.update(np.ascontiguousarray(s.shingles, dtype=np.uint64).tobytes())
+        by_key.setdefault((s.id in pinned, extra.get(s.id, 0), s.digest, s.words, h.digest()), []).append(s)
+    return [sorted(g, key=lambda s: s.id) for g in by_key.values()]
+
+
+def cluster(sketches: list[DocSketch], cfg: DedupConfig, earlier: list[DocSketch] | None = None,
+            pinned_degree: dict[str, int] | None = None) -> dict[str, Decision]:
     """Decide which documents are duplicates of which kept document; `earlier` are the kept
-    articles of earlier batches (from the signature store), against which new ones are checked."""
+    articles of earlier batches (from the signature store), against which new ones are checked.
+    `pinned_degree` counts verified pairs of an earlier article with earlier articles left out
+    of `earlier` (the store passes only the candidates of this batch; store.candidates).
+
+    Identical documents are grouped first (`group_sketches`); LSH and verification run over one
+    representative per group, and `decide_groups` applies the survivor rule to the groups: the
+    same decisions as `decide` over every document and every verified pair, without listing the
+    pairs inside a group (2,000 copies of an error page are 1,999,000 of them)."""
     earlier = earlier or []
     own = {s.id for s in sketches}
     earlier = [s for s in earlier if s.id not in own]
-    everything = [*earlier, *sketches]
-    return decide([(s.id, s.words, s.digest) for s in everything], verified_pairs(everything, cfg),
-                  pinned=frozenset(s.id for s in earlier))
+    pinned = frozenset(s.id for s in earlier)
+    pinned_degree = pinned_degree or {}
+    grouped = group_sketches([*earlier, *sketches], pinned, pinned_degree)
+    reps = [g[0] for g in grouped]
+    index = {s.id: i for i, s in enumerate(reps)}
+    groups = []
+    for members in grouped:
+        rep, self_pair = members[0], None
+        if len(members) > 1 and cfg.bands >= 1:  # identical signatures share every band
+            jac, con = similarity(rep.shingles, rep.shingles)
+            self_pair = (jac, con) if passes(jac, con, cfg) else None
+        groups.append(Group(tuple(s.id for s in members), rep.words, rep.digest, rep.id in pinned, self_pair,
+                            pinned_degree.get(rep.id, 0)))
+    pairs = [(index[a], index[b], jac, con) for a, b, jac, con in verified_pairs(reps, cfg)]
+    return decide_groups(groups, pairs)
