@@ -195,6 +195,8 @@ def test_rule_is_fast_on_adversarial_lines(rule: BoilerplateRule) -> None:
             except DocumentTimeout:
                 pytest.fail(f"{rule.rule_id}: search did not finish in {BOUND_SECONDS * 4} s on {text[:60]!r}...")
             took = time.perf_counter() - start
+            if took > BOUND_SECONDS:  # a busy machine can stall one search; a slow pattern is slow every time
+                took = min(took, *(_timed(rx, text) for _ in range(2)))
             if took > worst:
                 worst, worst_line = took, text
     assert worst < BOUND_SECONDS, f"{rule.rule_id}: {worst:.3f} s on {worst_line[:60]!r}... ({len(worst_line)} chars)"
@@ -227,7 +229,7 @@ def test_checks_pass_linear_patterns(pattern: str) -> None:
     assert nested_variable_repeats(pattern) == []
     rx = re.compile(pattern, re.IGNORECASE)
     with time_limit(BOUND_SECONDS * 4):
-        worst = max(_timed(rx, line) for line in adversarial_lines(pattern))
+        worst = max(min(_timed(rx, line) for _ in range(3)) for line in adversarial_lines(pattern))
     assert worst < BOUND_SECONDS
 
 
