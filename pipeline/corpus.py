@@ -24,7 +24,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.config import Config
-from pipeline.io import AtomicWriter, FileSet, atomic_write, dumpb, read_jsonl, safe_relpath
+from pipeline.io import AtomicWriter, FileSet, atomic_write, dumpb, read_jsonl, safe_relpath, walk
 from pipeline.models import DUPLICATE, KEPT, REJECTED, Doc
 from pipeline.report.html import ReportWriter
 from pipeline.report.parquet import ArticleParquetWriter
@@ -240,12 +240,12 @@ def _kill(pid: int) -> None:
 
 def _remove_stale(folder: Path, keep: set[str]) -> None:
     """Remove the .txt files below `folder` whose paths relative to it are not in `keep`, then
-    the folders left empty (deepest first; links are not followed). String paths and os.walk:
+    the folders left empty (deepest first; links are not followed). String paths and io.walk (no recursion):
     pathlib's rglob and sorting of Path objects cost ~50 us a file."""
     if not folder.exists():
         return
     root = str(folder)
-    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+    for dirpath, dirnames, filenames in walk(root, topdown=False):
         rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
         prefix = "" if rel == "." else f"{rel}/"
         for name in filenames + dirnames:

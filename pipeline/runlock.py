@@ -43,7 +43,9 @@ def is_temp_name(name: str) -> bool:
 def sweep_temp_files(out: Path) -> list[Path]:
     """Remove leftover temporary files below the output folder; returns what was removed."""
     removed = []
-    for dirpath, _dirs, files in os.walk(out):
+    from pipeline.io import walk
+
+    for dirpath, _dirs, files in walk(str(out)):
         for name in files:
             if is_temp_name(name):
                 path = Path(dirpath) / name

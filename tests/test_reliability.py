@@ -1,0 +1,95 @@
+"""Operator-style failure cases, end to end through the command line: input trees too deep for
+recursion or for the operating system's path length, output folders newsclean does not own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.io import scan_inputs
+from tests.conftest import SEEDS, load_jsonl, run_cli
+
+ARTICLE = (SEEDS / "003_521d37e161c22a4a.txt").read_bytes()
+DEEP_TEXT = b"A story at the bottom of a very deep tree of folders, about the minister's budget.\n"
+
+
+def _nest(root: Path, name: str, depth: int, leaf: bytes) -> None:
+    """`depth` nested folders called `name` below root, `leaf.txt` at the bottom; built with
+    openat, since the full path may be longer than any path the system accepts."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir(name, dir_fd=fd)
+            nxt = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        out = os.open("leaf.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(out, leaf)
+        os.close(out)
+    finally:
+        os.close(fd)
+
+
+def remove_tree(top: Path) -> None:
+    """Remove a tree of any depth: each sub-folder is first moved up beside `top` (a short path),
+    so no path grows and nothing recurses. pytest's own clean-up of old temporary folders uses
+    shutil.rmtree, which raises RecursionError on these trees, so the tests remove theirs."""
+    parent, count = top.parent, itertools.count()
+    queue = [str(top)]
+    while queue:
+        folder = queue.pop()
+        with os.scandir(folder) as it:
+            entries = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
+        for name, is_dir in entries:
+            if is_dir:
+                flat = str(parent / f".{top.name}-rm-{next(count)}")
+                os.rename(os.path.join(folder, name), flat)
+                queue.append(flat)
+            else:
+                os.unlink(os.path.join(folder, name))
+        os.rmdir(folder)
+
+
+@pytest.fixture(scope="module")
+def deep_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    base = tmp_path_factory.mktemp("deep")
+    inp = base / "in"
+    (inp / "long").mkdir(parents=True)
+    (inp / "ok.txt").write_bytes(ARTICLE)
+    _nest(inp, "d", 1000, DEEP_TEXT)
+    # 100 levels of 60-character names: about 6,100 characters, past PATH_MAX (4,096).
+    _nest(inp / "long", "x" * 60, 100, DEEP_TEXT)
+    proc = run_cli("run", "--input", str(inp), "--output", str(base / "out"), check=False)
+    docs = {d["id"]: d for d in load_jsonl(base / "out" / "documents.jsonl")} if proc.returncode == 0 else {}
+    yield {"inp": inp, "proc": proc, "docs": docs}
+    remove_tree(base)
+
+
+def test_a_thousand_nested_folders_is_a_normal_run(deep_run: dict) -> None:
+    assert deep_run["proc"].returncode == 0, deep_run["proc"].stderr[-3000:]
+    deep_id = "d/" * 1000 + "leaf"
+    assert deep_run["docs"][deep_id]["status"] == "kept"
+    assert deep_run["docs"]["ok"]["status"] == "kept"
+
+
+def test_a_folder_too_deep_to_open_is_one_unreadable_folder_row(deep_run: dict) -> None:
+    docs = deep_run["docs"]
+    bad = [d for d in docs.values() if d["id"].startswith("long/")]
+    assert len(bad) == 1, [d["id"][:80] for d in bad]
+    assert bad[0]["status"] == "rejected"
+    assert bad[0]["reason"].startswith("unreadable-folder: File name too long")
+
+
+def test_scan_of_a_deep_tree_does_not_recurse(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    _nest(tmp_path / "in", "d", 1500, DEEP_TEXT)
+    try:
+        [f] = scan_inputs(tmp_path / "in")  # more levels than the recursion limit
+    finally:
+        remove_tree(tmp_path / "in")
+    assert f.id == "d/" * 1500 + "leaf" and f.problem is None
