@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from pipeline.runlock import WRITE_PROBE_PREFIX
+
 EXIT_OK, EXIT_TASK_FAILED, EXIT_CONFIG, EXIT_INPUT, EXIT_OUTPUT = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 
@@ -68,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="signature store of earlier batches (default: [dedup] store): copies of "
                      "articles kept by earlier batches become duplicates, and this batch's kept "
                      "articles are added for later ones")
+    run.add_argument("--force", action="store_true",
+                     help="write into a non-empty --output that is not a newsclean corpus, or read an --input "
+                     "inside --output (newsclean still replaces and removes only files it wrote itself)")
     run.add_argument("--verbose", action="store_true", help="show Luigi's own log")
     ex = sub.add_parser(
         "explain",
@@ -138,20 +143,41 @@ def _resolve(path: Path) -> Path | str:
         return f"cannot resolve {path}: {getattr(exc, 'strerror', None) or exc}"
 
 
-def _check_output(out: Path, input_dir: Path) -> str | None:
+def _is_corpus(out: Path) -> bool:
+    """A folder a newsclean run wrote (its manifest) or started writing (its .work/ lock)."""
+    from pipeline.runlock import LOCK_NAME
+
+    return (out / "manifest.json").is_file() or (out / ".work" / LOCK_NAME).is_file()
+
+
+def _check_output(out: Path, input_dir: Path, force: bool = False) -> str | None:
     if input_dir in (out / "clean", out / ".work") or any(
             d in input_dir.parents for d in (out / "clean", out / ".work")):
         return (f"input folder {input_dir} lies inside {out}'s clean/ or .work/ folder, which a run "
                 "rewrites; choose another --output")
+    if not force and out in input_dir.parents:
+        return (f"input folder {input_dir} is inside the output folder {out}; choose an --output outside "
+                "--input's tree (or pass --force: newsclean only writes its own files there)")
     if out.exists() and not out.is_dir():
         return f"output {out} exists and is not a folder; choose another --output"
+    try:
+        foreign = False
+        if out.is_dir() and not _is_corpus(out):
+            with os.scandir(out) as entries:
+                foreign = any(True for _ in entries)
+    except OSError as exc:
+        return f"output folder {out} cannot be listed ({exc.strerror}); choose another --output"
+    if foreign and not force:
+        return (f"output folder {out} is not empty and is not a newsclean corpus (no manifest.json or "
+                ".work/); choose a new or empty folder, or pass --force to write into it anyway "
+                "(newsclean then replaces and removes only files it wrote itself)")
     for sub in ("clean", ".work"):
         if (out / sub).is_symlink() or ((out / sub).exists() and not (out / sub).is_dir()):
             return (f"{out / sub} is a link or not a folder; a run writes and deletes files there, "
                     "so it must be a plain folder (remove it, or choose another --output)")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=out, prefix=".write-test-")
+        fd, probe = tempfile.mkstemp(dir=out, prefix=WRITE_PROBE_PREFIX)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -187,7 +213,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"newsclean: output folder {output_dir} is inside the input folder; raw input is never "
               "modified, so choose an --output outside --input", file=sys.stderr)
         return EXIT_OUTPUT
-    problem = _check_output(output_dir, input_dir)
+    problem = _check_output(output_dir, input_dir, args.force)
     if problem:
         print(f"newsclean: {problem}", file=sys.stderr)
         return EXIT_OUTPUT

@@ -93,3 +93,69 @@ def test_scan_of_a_deep_tree_does_not_recurse(tmp_path: Path) -> None:
     finally:
         remove_tree(tmp_path / "in")
     assert f.id == "d/" * 1500 + "leaf" and f.problem is None
+
+
+# ---- output folders newsclean does not own ---------------------------------------------------
+
+USER_FILES = ("my-notes/.draft.tmp", "my-notes/deep/backup-luigi-tmp-42", ".write-test-keepme",
+              "clean/notes.txt", "clean/.notes.txt.draft1.tmp", "report.html.bak")
+
+
+def _user_folder(root: Path) -> dict[str, bytes]:
+    files = {name: f"the user's own {name}\n".encode() for name in USER_FILES}
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return files
+
+
+def test_sweep_removes_only_newsclean_temporary_names_in_its_own_folders(tmp_path: Path) -> None:
+    from pipeline.runlock import sweep_temp_files
+
+    mine = [".articles.jsonl.k2j3_x9a.tmp", ".report.html.docs.ab_12cd3.tmp", ".newsclean-write-test-x1y2z3_a",
+            ".work/decode/0123abcd/.00001-ff.jsonl.qq12_abc.tmp", ".work/dedup/x.json-luigi-tmp-123456789",
+            "clean/site/.story.txt.4242.tmp"]
+    for name in mine:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"partial")
+    users = _user_folder(tmp_path)
+    removed = sweep_temp_files(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in removed) == sorted(mine)
+    assert {n: (tmp_path / n).read_bytes() for n in users} == users
+
+
+def test_non_corpus_output_folder_is_refused_with_exit_4(tmp_path: Path) -> None:
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    (inp / "ok.txt").write_bytes(ARTICLE)
+    users = _user_folder(out)
+    proc = run_cli("run", "--input", str(inp), "--output", str(out), check=False)
+    assert proc.returncode == 4, proc.stderr
+    assert "not a newsclean corpus" in proc.stderr and "--force" in proc.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == sorted(users)
+
+
+def test_forced_run_into_a_user_folder_keeps_every_file_it_did_not_write(tmp_path: Path) -> None:
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    (inp / "ok.txt").write_bytes(ARTICLE)
+    (inp / "gone.txt").write_bytes(b"An article that the next batch no longer has, about the harbour.\n")
+    users = _user_folder(out)
+    run_cli("run", "--input", str(inp), "--output", str(out), "--force")
+    assert (out / "clean" / "gone.txt").exists()
+    (inp / "gone.txt").unlink()
+    run_cli("run", "--input", str(inp), "--output", str(out))  # now a corpus: no --force needed
+    assert not (out / "clean" / "gone.txt").exists()  # newsclean's own stale file goes
+    assert {n: (out / n).read_bytes() for n in users} == users
+
+
+def test_input_inside_output_is_refused_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    inp = out / "batch"
+    inp.mkdir(parents=True)
+    (inp / "ok.txt").write_bytes(ARTICLE)
+    proc = run_cli("run", "--input", str(inp), "--output", str(out), check=False)
+    assert proc.returncode == 4 and "inside the output folder" in proc.stderr, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["batch"]
+    run_cli("run", "--input", str(inp), "--output", str(out), "--force")
+    assert (out / "manifest.json").exists() and (inp / "ok.txt").read_bytes() == ARTICLE
