@@ -5,7 +5,9 @@ Exit codes (also in the README):
   1  a task failed (Luigi itself would report 0 here; we do not)
   2  bad usage or configuration (the message names the file, key and line)
   3  the input folder cannot be used
-  4  the output folder cannot be written
+  4  the output folder cannot be written (or is not newsclean's; see --force)
+  5  the corpus was written, but more than run.max_failed_share of its documents failed
+     (rejected for `timeout` or `error in <stage>`)
   130  interrupted (Ctrl-C)
 """
 
@@ -21,6 +23,7 @@ from pathlib import Path
 from pipeline.runlock import WRITE_PROBE_PREFIX
 
 EXIT_OK, EXIT_TASK_FAILED, EXIT_CONFIG, EXIT_INPUT, EXIT_OUTPUT = 0, 1, 2, 3, 4
+EXIT_TOO_MANY_FAILED = 5
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 
 EPILOG = """\
@@ -33,7 +36,7 @@ examples:
   newsclean stats --corpus data/seeds
 
 exit codes: 0 ok, 1 a task failed, 2 usage or configuration error, 3 input folder unusable,
-4 output folder not writable
+4 output folder not writable or not a corpus, 5 too many documents failed
 """
 
 
@@ -50,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="clean a folder of articles into a canonical corpus",
         description="Clean every file below --input and write the corpus to --output.",
         epilog="example:\n  python -m pipeline run --input seeds --output data/seeds --workers 2\n\n"
-        "exit codes: 0 ok, 1 a task failed, 2 configuration error, 3 input unusable, 4 output not writable",
+        "exit codes: 0 ok, 1 a task failed, 2 configuration error, 3 input unusable, 4 output not writable "
+        "or not a corpus, 5 too many documents failed, 143 terminated (SIGTERM)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--input", required=True, type=Path, help="folder of raw article files (read only)")
@@ -160,6 +164,10 @@ def _check_output(out: Path, input_dir: Path, force: bool = False) -> str | None
                 "--input's tree (or pass --force: newsclean only writes its own files there)")
     if out.exists() and not out.is_dir():
         return f"output {out} exists and is not a folder; choose another --output"
+    for sub in ("clean", ".work"):
+        if (out / sub).is_symlink() or ((out / sub).exists() and not (out / sub).is_dir()):
+            return (f"{out / sub} is a link or not a folder; a run writes and deletes files there, "
+                    "so it must be a plain folder (remove it, or choose another --output)")
     try:
         foreign = False
         if out.is_dir() and not _is_corpus(out):
@@ -171,10 +179,6 @@ def _check_output(out: Path, input_dir: Path, force: bool = False) -> str | None
         return (f"output folder {out} is not empty and is not a newsclean corpus (no manifest.json or "
                 ".work/); choose a new or empty folder, or pass --force to write into it anyway "
                 "(newsclean then replaces and removes only files it wrote itself)")
-    for sub in ("clean", ".work"):
-        if (out / sub).is_symlink() or ((out / sub).exists() and not (out / sub).is_dir()):
-            return (f"{out / sub} is a link or not a folder; a run writes and deletes files there, "
-                    "so it must be a plain folder (remove it, or choose another --output)")
     try:
         out.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(dir=out, prefix=WRITE_PROBE_PREFIX)
@@ -265,7 +269,10 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
     run_key = digest([cfg.fingerprint(), CODE_VERSION, shards, str(input_dir), index, index_key])
     if corpus_current(str(output_dir), run_key, index):
         print(f"newsclean: {output_dir} is up to date; nothing to do")
-        return EXIT_OK
+        return _failed_share(output_dir, cfg.run.max_failed_share)
+    from pipeline.config import probe_rules
+
+    probe_rules(cfg, config_path)  # a catastrophic rule fails here, not after hours of timeouts
     params: dict[str, object] = {"workers": args.workers, "detailed_summary": True}
     if args.scheduler_url:
         params["scheduler_url"] = args.scheduler_url
@@ -306,6 +313,26 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
     if not build(task):
         return EXIT_TASK_FAILED
     print(f"newsclean: {len(files)} input files -> {output_dir}")
+    return _failed_share(output_dir, cfg.run.max_failed_share)
+
+
+def _failed_share(output_dir: Path, limit: float) -> int:
+    """EXIT_TOO_MANY_FAILED, with a message, when more than `limit` of the corpus's documents
+    were rejected for a timeout or a stage error (manifest.json's rejection counts)."""
+    import json
+
+    try:
+        manifest = json.loads((output_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return EXIT_OK
+    total = manifest.get("counts", {}).get("documents", 0)
+    failed = {k: n for k, n in manifest.get("rejections", {}).items() if k == "timeout" or k.startswith("error in ")}
+    if total and sum(failed.values()) > limit * total:
+        what = ", ".join(f"{n} {k}" for k, n in sorted(failed.items()))
+        print(f"newsclean: {sum(failed.values())} of {total} documents failed ({what}), more than "
+              f"run.max_failed_share ({limit:g}); the corpus is written, but a rule or setting is likely "
+              "broken: see documents.jsonl for the reasons", file=sys.stderr)
+        return EXIT_TOO_MANY_FAILED
     return EXIT_OK
 
 

@@ -32,8 +32,6 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 
 class DocumentTimeout(Exception):
@@ -63,54 +61,70 @@ def _in_swallowing_callback(frame: object) -> bool:
     return False
 
 
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
+class time_limit:  # noqa: N801 - used like a function: `with time_limit(60): ...`
     """Raise DocumentTimeout in the block once `seconds` have passed (0 or less: no limit).
 
     >>> with time_limit(5):
     ...     sum(range(10))
     45
     """
-    if seconds <= 0:
-        yield
-        return
-    start = time.monotonic()
-    if not _signals_usable():
-        yield
-        if time.monotonic() - start > seconds:
-            raise DocumentTimeout(f"took more than {seconds:g} s")
-        return
-    outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
-    if outer_left and outer_left <= seconds:  # an outer deadline comes first; let it fire
-        yield
-        return
 
-    armed, fired = [True], [False]
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.mode = "off"
+        self.armed = self.fired = False
 
-    def on_alarm(_signum: int, frame: object) -> None:
-        if armed[0]:
-            fired[0] = True
-            signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
-            if not _in_swallowing_callback(frame):
-                raise DocumentTimeout(f"took more than {seconds:g} s")
+    def __enter__(self) -> None:
+        self.start = time.monotonic()
+        if self.seconds <= 0:
+            return
+        if not _signals_usable():
+            self.mode = "check"
+            return
+        self.outer_left, self.outer_interval = signal.getitimer(signal.ITIMER_REAL)
+        if self.outer_left and self.outer_left <= self.seconds:  # an outer deadline comes first; let it fire
+            return
+        self.mode = "alarm"
+        self.previous = signal.signal(signal.SIGALRM, self._on_alarm)
+        # Armed last: an alarm due at once finds everything in place for __exit__ to undo.
+        self.armed = True
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-        if fired[0]:
-            raise DocumentTimeout(f"took more than {seconds:g} s")
-    finally:
-        # The alarm can land at any bytecode, also here; once `armed` is cleared it is harmless,
-        # so retry until the handler and any outer timer are put back.
-        while True:
-            try:
-                armed[0] = False
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous)
-                if outer_left:
-                    left = max(outer_left - (time.monotonic() - start), 1e-3)
-                    signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
-                break
-            except DocumentTimeout:
-                continue
+    def _on_alarm(self, _signum: int, frame: object) -> None:
+        if not self.armed:
+            return
+        self.fired = True
+        signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
+        # Not while entering or leaving the block either: an exception raised there would skip
+        # the clean-up below and leave this handler re-firing in whatever code runs next.
+        if not _in_swallowing_callback(frame) and not _in_codes(frame, _OWN_CODES):
+            raise DocumentTimeout(f"took more than {self.seconds:g} s")
+
+    def __exit__(self, exc_type: object, exc: object, _tb: object) -> bool:
+        if self.mode == "check":
+            if exc is None and time.monotonic() - self.start > self.seconds:
+                raise DocumentTimeout(f"took more than {self.seconds:g} s")
+            return False
+        if self.mode != "alarm":
+            return False
+        self.armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
+        if self.outer_left:
+            left = max(self.outer_left - (time.monotonic() - self.start), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, left, self.outer_interval)
+        if exc is None and self.fired:  # the block swallowed the timeout, or it came as it ended
+            raise DocumentTimeout(f"took more than {self.seconds:g} s")
+        return False
+
+
+def _in_codes(frame: object, codes: frozenset[object]) -> bool:
+    f = frame
+    while f is not None:
+        if f.f_code in codes:  # type: ignore[attr-defined]
+            return True
+        f = f.f_back  # type: ignore[attr-defined]
+    return False
+
+
+_OWN_CODES = frozenset({time_limit.__enter__.__code__, time_limit.__exit__.__code__})

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.io import scan_inputs
-from tests.conftest import SEEDS, load_jsonl, run_cli
+from tests.conftest import ROOT, SEEDS, load_jsonl, run_cli
 
 ARTICLE = (SEEDS / "003_521d37e161c22a4a.txt").read_bytes()
 DEEP_TEXT = b"A story at the bottom of a very deep tree of folders, about the minister's budget.\n"
@@ -159,3 +159,27 @@ def test_input_inside_output_is_refused_unless_forced(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["batch"]
     run_cli("run", "--input", str(inp), "--output", str(out), "--force")
     assert (out / "manifest.json").exists() and (inp / "ok.txt").read_bytes() == ARTICLE
+
+
+# ---- a run whose documents nearly all fail ------------------------------------------------------
+
+def test_a_run_where_most_documents_fail_exits_5(tmp_path: Path) -> None:
+    inp, out, cfg = tmp_path / "in", tmp_path / "out", tmp_path / "cfg"
+    inp.mkdir()
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for i, seed in enumerate(seeds):
+        (inp / f"{i}.txt").write_bytes(seed.read_bytes())
+    cfg.mkdir()
+    (cfg / "boilerplate_rules.toml").write_bytes((ROOT / "config" / "boilerplate_rules.toml").read_bytes())
+    # A limit no stage can meet: every document times out, whatever the machine.
+    (cfg / "pipeline.toml").write_text("[run]\nshards = 2\nmax_document_seconds = 0.000001\n")
+    proc = run_cli("run", "--input", str(inp), "--output", str(out), "--config", str(cfg / "pipeline.toml"),
+                   check=False)
+    assert proc.returncode == 5, proc.stderr[-2000:]
+    n = len(seeds)
+    assert f"{n} of {n} documents failed ({n} timeout)" in proc.stderr and "run.max_failed_share" in proc.stderr
+    docs = load_jsonl(out / "documents.jsonl")  # the corpus is still written, every reason recorded
+    assert len(docs) == n and all(d["reason"].startswith("timeout:") for d in docs)
+    again = run_cli("run", "--input", str(inp), "--output", str(out), "--config", str(cfg / "pipeline.toml"),
+                    check=False)
+    assert again.returncode == 5 and "up to date" in again.stdout
