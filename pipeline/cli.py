@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +26,20 @@ from pipeline.runlock import WRITE_PROBE_PREFIX
 EXIT_OK, EXIT_TASK_FAILED, EXIT_CONFIG, EXIT_INPUT, EXIT_OUTPUT = 0, 1, 2, 3, 4
 EXIT_TOO_MANY_FAILED = 5
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM: what `timeout`, systemd and kill send
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception in the main process so that a run unwinds as on Ctrl-C:
+    open temporary files are removed on the way out, finished outputs stay."""
+
+
+def _on_sigterm(_signum: int, _frame: object, main_pid: int = os.getpid()) -> None:
+    if os.getpid() != main_pid:  # a Luigi task process: die at once; the main process sweeps
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    raise Terminated
 
 EPILOG = """\
 examples:
@@ -121,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from pipeline.config import ConfigError
 
+    if threading_main():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
     try:
         if args.command == "run":
             return cmd_run(args)
@@ -133,10 +151,20 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"newsclean: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except Terminated:
+        print("newsclean: terminated (SIGTERM); temporary files removed, finished outputs kept; a rerun "
+              "resumes from them", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("newsclean: interrupted; finished outputs are kept and a rerun resumes from them", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_CONFIG
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _resolve(path: Path) -> Path | str:
@@ -226,7 +254,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Local runs over one output folder take turns; luigid runs share it (luigid dedups tasks).
     try:
         with output_lock(output_dir, shared=bool(args.scheduler_url), say=lambda m: print(m, file=sys.stderr)):
-            return _run_locked(args, files, input_dir, output_dir, config_path, cfg)
+            try:
+                return _run_locked(args, files, input_dir, output_dir, config_path, cfg)
+            except KeyboardInterrupt:
+                if not args.scheduler_url:  # the lock is ours alone: no other run is writing
+                    from pipeline.runlock import sweep_temp_files
+
+                    sweep_temp_files(output_dir)
+                raise
     except OSError as exc:  # the plan or lock could not be written (disk full, folder removed)
         print(f"newsclean: cannot write to output folder {output_dir}: {exc.strerror or exc}"
               f"{f' ({exc.filename})' if exc.filename else ''}", file=sys.stderr)
