@@ -187,5 +187,5 @@ def test_bad_workers_is_a_usage_error(tmp_path: Path) -> None:
 def test_exit_codes_are_documented() -> None:
     readme = (ROOT / "README.md").read_text()
     for code in (cli.EXIT_OK, cli.EXIT_TASK_FAILED, cli.EXIT_CONFIG, cli.EXIT_INPUT, cli.EXIT_OUTPUT,
-                 cli.EXIT_INTERRUPTED):
+                 cli.EXIT_TOO_MANY_FAILED, cli.EXIT_INTERRUPTED, cli.EXIT_TERMINATED):
         assert f"| {code} |" in readme
