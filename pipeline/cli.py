@@ -5,7 +5,9 @@ Exit codes (also in the README):
   1  a task failed (Luigi itself would report 0 here; we do not)
   2  bad usage or configuration (the message names the file, key and line)
   3  the input folder cannot be used
-  4  the output folder cannot be written
+  4  the output folder cannot be written (or is not newsclean's; see --force)
+  5  the corpus was written, but more than run.max_failed_share of its documents failed
+     (rejected for `timeout` or `error in <stage>`)
   130  interrupted (Ctrl-C)
 """
 
@@ -15,13 +17,31 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from pipeline.runlock import WRITE_PROBE_PREFIX
+
 EXIT_OK, EXIT_TASK_FAILED, EXIT_CONFIG, EXIT_INPUT, EXIT_OUTPUT = 0, 1, 2, 3, 4
+EXIT_TOO_MANY_FAILED = 5
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM: what `timeout`, systemd and kill send
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception in the main process so that a run unwinds as on Ctrl-C:
+    open temporary files are removed on the way out, finished outputs stay."""
+
+
+def _on_sigterm(_signum: int, _frame: object, main_pid: int = os.getpid()) -> None:
+    if os.getpid() != main_pid:  # a Luigi task process: die at once; the main process sweeps
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    raise Terminated
 
 EPILOG = """\
 examples:
@@ -35,7 +55,7 @@ examples:
   newsclean --version
 
 exit codes: 0 ok, 1 a task failed, 2 usage or configuration error, 3 input folder unusable,
-4 output folder not writable
+4 output folder not writable or not a corpus, 5 too many documents failed
 """
 
 
@@ -61,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Clean every file below --input and write the corpus to --output.",
         epilog="examples:\n  python -m pipeline run --input seeds --output data/seeds --workers 2\n"
         "  newsclean run --input /srv/scrapes --output /srv/corpus --quiet --gc   # from cron\n\n"
-        "exit codes: 0 ok, 1 a task failed, 2 configuration error, 3 input unusable, 4 output not writable",
+        "exit codes: 0 ok, 1 a task failed, 2 configuration error, 3 input unusable, 4 output not writable "
+        "or not a corpus, 5 too many documents failed, 143 terminated (SIGTERM)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--input", required=True, type=Path, help="folder of raw article files (read only)")
@@ -91,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     talk.add_argument("-v", dest="verbosity", action="count", default=0,
                       help="-v: also a line per finished task; -vv: Luigi's own debug log as well")
     talk.add_argument("--verbose", dest="verbosity", action="store_const", const=2, help="the same as -vv")
+    run.add_argument("--force", action="store_true",
+                     help="write into a non-empty --output that is not a newsclean corpus, or read an --input "
+                     "inside --output (newsclean still replaces and removes only files it wrote itself)")
     ex = sub.add_parser(
         "explain",
         help="show what cleaning removes from one file, and which rule removed it",
@@ -189,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from pipeline.config import ConfigError
 
+    if threading_main():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
     try:
         if args.command == "run":
             args.started = time.monotonic()
@@ -204,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"newsclean: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except Terminated:
+        print("newsclean: terminated (SIGTERM); temporary files removed, finished outputs kept; a rerun "
+              "resumes from them", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("newsclean: interrupted; finished outputs are kept and a rerun resumes from them", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -211,6 +242,12 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     return EXIT_CONFIG
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _resolve(path: Path) -> Path | str:
@@ -221,11 +258,21 @@ def _resolve(path: Path) -> Path | str:
         return f"cannot resolve {path}: {getattr(exc, 'strerror', None) or exc}"
 
 
-def _check_output(out: Path, input_dir: Path) -> str | None:
+def _is_corpus(out: Path) -> bool:
+    """A folder a newsclean run wrote (its manifest) or started writing (its .work/ lock)."""
+    from pipeline.runlock import LOCK_NAME
+
+    return (out / "manifest.json").is_file() or (out / ".work" / LOCK_NAME).is_file()
+
+
+def _check_output(out: Path, input_dir: Path, force: bool = False) -> str | None:
     if input_dir in (out / "clean", out / ".work") or any(
             d in input_dir.parents for d in (out / "clean", out / ".work")):
         return (f"input folder {input_dir} lies inside {out}'s clean/ or .work/ folder, which a run "
                 "rewrites; choose another --output")
+    if not force and out in input_dir.parents:
+        return (f"input folder {input_dir} is inside the output folder {out}; choose an --output outside "
+                "--input's tree (or pass --force: newsclean only writes its own files there)")
     if out.exists() and not out.is_dir():
         return f"output {out} exists and is not a folder; choose another --output"
     for sub in ("clean", ".work"):
@@ -233,8 +280,19 @@ def _check_output(out: Path, input_dir: Path) -> str | None:
             return (f"{out / sub} is a link or not a folder; a run writes and deletes files there, "
                     "so it must be a plain folder (remove it, or choose another --output)")
     try:
+        foreign = False
+        if out.is_dir() and not _is_corpus(out):
+            with os.scandir(out) as entries:
+                foreign = any(True for _ in entries)
+    except OSError as exc:
+        return f"output folder {out} cannot be listed ({exc.strerror}); choose another --output"
+    if foreign and not force:
+        return (f"output folder {out} is not empty and is not a newsclean corpus (no manifest.json or "
+                ".work/); choose a new or empty folder, or pass --force to write into it anyway "
+                "(newsclean then replaces and removes only files it wrote itself)")
+    try:
         out.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=out, prefix=".write-test-")
+        fd, probe = tempfile.mkstemp(dir=out, prefix=WRITE_PROBE_PREFIX)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -287,7 +345,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"newsclean: output folder {output_dir} is inside the input folder; raw input is never "
               "modified, so choose an --output outside --input", file=sys.stderr)
         return EXIT_OUTPUT
-    problem = _check_output(output_dir, input_dir)
+    problem = _check_output(output_dir, input_dir, args.force)
     if problem:
         print(f"newsclean: {problem}", file=sys.stderr)
         return EXIT_OUTPUT
@@ -296,7 +354,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Local runs over one output folder take turns; luigid runs share it (luigid dedups tasks).
     try:
         with output_lock(output_dir, shared=bool(args.scheduler_url), say=lambda m: print(m, file=sys.stderr)):
-            return _run_locked(args, files, input_dir, output_dir, config_path, cfg)
+            try:
+                return _run_locked(args, files, input_dir, output_dir, config_path, cfg)
+            except KeyboardInterrupt:
+                if not args.scheduler_url:  # the lock is ours alone: no other run is writing
+                    from pipeline.runlock import sweep_temp_files
+
+                    sweep_temp_files(output_dir)
+                raise
     except OSError as exc:  # the plan or lock could not be written (disk full, folder removed)
         print(f"newsclean: cannot write to output folder {output_dir}: {exc.strerror or exc}"
               f"{f' ({exc.filename})' if exc.filename else ''}", file=sys.stderr)
@@ -340,9 +405,13 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
     if corpus_current(str(output_dir), run_key, index):
         if not args.quiet:
             print(f"newsclean: {output_dir} is up to date; nothing to do")
+        code = EXIT_OK
         if args.gc and not args.scheduler_url:
-            return _collect(output_dir, dry_run=False, say=(lambda _m: None) if args.quiet else print)
-        return EXIT_OK
+            code = _collect(output_dir, dry_run=False, say=(lambda _m: None) if args.quiet else print)
+        return code if code != EXIT_OK else _failed_share(output_dir, cfg.run.max_failed_share)
+    from pipeline.config import probe_rules
+
+    probe_rules(cfg, config_path)  # a catastrophic rule fails here, not after hours of timeouts
     params: dict[str, object] = {"workers": args.workers, "detailed_summary": True}
     if args.scheduler_url:
         params["scheduler_url"] = args.scheduler_url
@@ -387,6 +456,8 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
 
         manifest = json.loads((output_dir / "manifest.json").read_text(encoding="utf-8"))
         print(summary(manifest, str(output_dir), time.monotonic() - args.started))
+    if code == EXIT_OK:
+        code = _failed_share(output_dir, cfg.run.max_failed_share)
     return code
 
 
@@ -421,6 +492,24 @@ def _build_both(args: argparse.Namespace, input_dir: Path, output_dir: Path, con
                        spark_master=args.spark_master, index=index, **common)
     if not build(task):
         return EXIT_TASK_FAILED
+    return EXIT_OK
+
+
+def _failed_share(output_dir: Path, limit: float) -> int:
+    """EXIT_TOO_MANY_FAILED, with a message, when more than `limit` of the corpus's documents
+    were rejected for a timeout or a stage error (manifest.json's rejection counts)."""
+    try:
+        manifest = json.loads((output_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return EXIT_OK
+    total = manifest.get("counts", {}).get("documents", 0)
+    failed = {k: n for k, n in manifest.get("rejections", {}).items() if k == "timeout" or k.startswith("error in ")}
+    if total and sum(failed.values()) > limit * total:
+        what = ", ".join(f"{n} {k}" for k, n in sorted(failed.items()))
+        print(f"newsclean: {sum(failed.values())} of {total} documents failed ({what}), more than "
+              f"run.max_failed_share ({limit:g}); the corpus is written, but a rule or setting is likely "
+              "broken: see documents.jsonl for the reasons", file=sys.stderr)
+        return EXIT_TOO_MANY_FAILED
     return EXIT_OK
 
 

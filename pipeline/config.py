@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+from pipeline.rulecheck import check_pattern
+
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "pipeline.toml"
 
 
@@ -28,6 +30,7 @@ class RunConfig:
     shards: int = 64
     max_document_bytes: int = 20_000_000
     max_document_seconds: float = 60.0
+    max_failed_share: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "shards": (1, 100_000),
     "max_document_bytes": (1, 2**40),
     "max_document_seconds": (0, 86_400),
+    "max_failed_share": (0.0, 1.0),
     "min_confidence": (0.0, 1.0),
     "trailing_share": (0.0, 1.0),
     "max_removed_share": (0.0, 1.0),
@@ -423,10 +427,12 @@ def load_rules(path: Path) -> tuple[BoilerplateRule, ...]:
         if rule.rule_id in seen:
             raise ConfigError(f"{where}: duplicate rule id {rule.rule_id}; ids must be unique")
         seen.add(rule.rule_id)
-        try:
-            re.compile(rule.pattern)
-        except re.error as exc:
-            raise ConfigError(f"{at('pattern')}: pattern does not compile ({exc})") from None
+        if rule.version < 1:
+            raise ConfigError(f"{at('version')} is {rule.version}; rule versions are whole numbers from 1")
+        problem = check_pattern(rule.pattern, rule.flags)
+        if problem:
+            key = "flags" if "flag" in problem else "pattern"
+            raise ConfigError(f"{at(key)}: {'flags' if key == 'flags' else 'pattern'} {problem}")
         rules.append(rule)
     return tuple(rules)
 
@@ -442,6 +448,21 @@ def _model_digest(path: Path, text: str, bp: BoilerplateConfig) -> str:
     except FileNotFoundError as exc:
         raise ConfigError(f"{_where(path, text, 'model', 'boilerplate')}: {exc}") from None
     return f"{model.version}:{model.digest}"
+
+
+def probe_rules(cfg: Config, config_path: str | Path | None = None) -> None:
+    """Time every boilerplate rule on pathological probe lines (pipeline.rulecheck.probe);
+    ConfigError naming the rules file, line and rule for the first that backtracks."""
+    from pipeline.rulecheck import probe
+
+    path = Path(config_path) if config_path else DEFAULT_CONFIG
+    rules_path = (path.parent / cfg.boilerplate.rules_file).resolve()
+    text = None
+    for i, rule in enumerate(cfg.boilerplate.rules):
+        problem = probe(rule.pattern, rule.flags)
+        if problem:
+            text = text if text is not None else rules_path.read_text(encoding="utf-8")
+            raise ConfigError(f"{_rule_where(rules_path, text, i, {'id': rule.id}, 'pattern')}: pattern {problem}")
 
 
 _SECTIONS = {

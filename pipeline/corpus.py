@@ -24,7 +24,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.config import Config
-from pipeline.io import AtomicWriter, FileSet, atomic_write, dumpb, read_jsonl, safe_relpath
+from pipeline.io import AtomicWriter, FileSet, atomic_write, dumpb, read_jsonl, safe_relpath, walk
 from pipeline.models import DUPLICATE, KEPT, REJECTED, Doc
 from pipeline.report.html import ReportWriter
 from pipeline.report.parquet import ArticleParquetWriter
@@ -154,7 +154,8 @@ def write_corpus(out: Path, shard_files: list[Path], dup: dict[str, list[Any]], 
         parquet.close()
     else:  # sealed by the report's process
         os.replace(parquet_part, out / "articles.parquet")
-    _remove_stale(out / "clean", written)
+    _remove_stale(out / "clean", written, _written_before(out))
+    atomic_write(out / ".work" / CLEAN_LIST, "".join(f"{rel}\n" for rel in sorted(written)), durable=False)
     articles.commit()
     documents.commit()
     spans.commit()
@@ -254,19 +255,42 @@ def _kill(pid: int) -> None:
         pass
 
 
-def _remove_stale(folder: Path, keep: set[str]) -> None:
-    """Remove the .txt files below `folder` whose paths relative to it are not in `keep`, then
-    the folders left empty (deepest first; links are not followed). String paths and os.walk:
-    pathlib's rglob and sorting of Path objects cost ~50 us a file."""
+CLEAN_LIST = "clean-files.txt"  # in .work/: the clean/ files the last run wrote, one a line
+
+
+def _written_before(out: Path) -> set[str] | None:
+    """The clean/ files the previous run wrote (relative to clean/), or None when no run of
+    this version left the list: a corpus of an older version (its articles.jsonl is there)
+    then has every .txt below clean/ counted as its own, and any other folder none."""
+    try:
+        with open(out / ".work" / CLEAN_LIST, encoding="utf-8") as fh:
+            return {line.rstrip("\n") for line in fh if line.strip()}
+    except FileNotFoundError:
+        return None if (out / "articles.jsonl").exists() else set()
+
+
+def _remove_stale(folder: Path, keep: set[str], before: set[str] | None = None) -> None:
+    """Remove the clean/ files an earlier run wrote that this one did not (`before` - `keep`;
+    `before` None: every .txt below `folder` not in `keep`), then the folders left empty
+    (deepest first; links are not followed). A file newsclean did not write stays, and so
+    does its folder. String paths and io.walk (no recursion): pathlib's rglob and sorting of
+    Path objects cost ~50 us a file."""
     if not folder.exists():
         return
     root = str(folder)
-    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+    if before is not None:
+        for rel in sorted(before - keep):
+            try:
+                os.unlink(os.path.join(root, rel))
+            except (FileNotFoundError, NotADirectoryError):
+                pass
+    for dirpath, _dirs, filenames in walk(root, topdown=False):
         rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
         prefix = "" if rel == "." else f"{rel}/"
-        for name in filenames + dirnames:
-            if name.endswith(".txt") and prefix + name not in keep:
-                os.unlink(os.path.join(dirpath, name))
+        if before is None:
+            for name in filenames:
+                if name.endswith(".txt") and prefix + name not in keep:
+                    os.unlink(os.path.join(dirpath, name))
         if dirpath != root and not os.listdir(dirpath):
             os.rmdir(dirpath)
 

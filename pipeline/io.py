@@ -18,7 +18,7 @@ import re
 import stat
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -90,12 +90,69 @@ def scan_inputs(root: Path) -> list[InputFile]:
         rel = display_name(Path(exc.filename).relative_to(root).as_posix())
         add(InputFile(doc_id(rel), rel, 0, 0, f"unreadable-folder: {exc.strerror}; its files cannot be listed"))
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
-        dirnames.sort()
+    for dirpath, _dirnames, others in walk(str(root), onerror=onerror):
         base = Path(dirpath)
-        for name in sorted(filenames) + sorted(d for d in dirnames if (base / d).is_symlink()):
+        for name in others:  # files, links (also to folders) and special files
             add(_inspect(root, base / name))
     return sorted([*found.values(), *extra], key=lambda f: f.id)
+
+
+def walk(top: str, onerror: Callable[[OSError], None] | None = None,
+         topdown: bool = True) -> Iterator[tuple[str, list[str], list[str]]]:
+    """(folder, sub-folders, other entries) for every folder below `top`, like os.walk without
+    following links, but with an explicit stack instead of recursion: os.walk in Python 3.11
+    recurses once per level, so a tree 1,000 folders deep raised RecursionError. A folder that
+    cannot be listed (no permission, a path too long to open) goes to `onerror` and is skipped.
+    Links to folders come back among the other entries, never as folders to descend into.
+    """
+    stack: list[tuple[str, bool]] = [(top, False)]
+    pending: list[tuple[str, list[str], list[str]]] = []  # bottom-up: listed, not yet yielded
+    while stack:
+        path, done = stack.pop()
+        if done:
+            yield pending.pop()
+            continue
+        dirs, others = [], []
+        try:
+            with os.scandir(path) as it:
+                for entry in it:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False
+                    (dirs if is_dir else others).append(entry.name)
+        except OSError as exc:
+            if onerror is not None:
+                onerror(exc)
+            continue
+        dirs.sort()
+        others.sort()
+        if topdown:
+            yield path, dirs, others
+        else:
+            pending.append((path, dirs, others))
+            stack.append((path, True))
+        stack.extend((os.path.join(path, d), False) for d in reversed(dirs))
+
+
+def makedirs(path: str) -> None:
+    """os.makedirs(path, exist_ok=True) without recursion (a path 1,000 folders deep is fine)."""
+    if os.path.isdir(path):
+        return
+    missing = []
+    head = path
+    while head and not os.path.isdir(head):
+        missing.append(head)
+        parent = os.path.dirname(head)
+        if parent == head:
+            break
+        head = parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            if not os.path.isdir(folder):
+                raise
 
 
 def display_name(name: str) -> str:
@@ -312,7 +369,7 @@ def atomic_write(path: Path, data: str | bytes, durable: bool = True) -> None:
     caller makes them durable at once (`os.sync()` before its commit marker). An fsync costs
     ~4 ms here, which for one file per article was most of the time to write a corpus.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    makedirs(str(path.parent))
     fd, tmp = temp_file(path.parent, prefix=f".{path.name[:64]}.")
     with _removed_on_error(tmp):
         with os.fdopen(fd, "wb") as fh:
@@ -344,7 +401,7 @@ class AtomicWriter:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        makedirs(str(path.parent))
         fd, self._tmp = temp_file(path.parent, prefix=f".{path.name[:64]}.")
         self._fh = os.fdopen(fd, "wb", buffering=1 << 20)
         self.path = path
@@ -392,7 +449,7 @@ class FileSet:
             return
         folder, _, name = path.rpartition("/")
         if folder not in self._dirs:
-            os.makedirs(folder, exist_ok=True)
+            makedirs(folder)
             self._dirs.add(folder)
         tmp = f"{folder}/.{name[:64]}{self._suffix}"
         try:

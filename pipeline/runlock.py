@@ -10,7 +10,8 @@ so a killed run never leaves a stale lock.
 
 A run killed mid-write leaves at most a hidden temporary file (`.NAME.RANDOM.tmp` from
 pipeline.io.atomic_write, `NAME-luigi-tmp-N` from Luigi); never a partial output. Those are
-removed only while no other run holds the lock, so nobody's in-flight write is touched.
+removed only while no other run holds the lock, so nobody's in-flight write is touched, and
+only where newsclean writes them, by the names it gives them (sweep_temp_files).
 """
 
 from __future__ import annotations
@@ -25,33 +26,71 @@ from contextlib import contextmanager
 from pathlib import Path
 
 LOCK_NAME = "run.lock"
-# atomic_write's mkstemp names, Luigi's temporary_path names, and the CLI's writability probe.
-_TEMP = re.compile(r"^\..+\.tmp$|-luigi-tmp-\d+$|^\.write-test-")
+# The files a run writes at the top of the output folder; their temporary names are
+# `.NAME.RANDOM.tmp` (pipeline.io.atomic_write, AtomicWriter) or `.NAME.docs|state.RANDOM.tmp`
+# (the report's parts). Nothing else at the top level is ever swept.
+TOP_OUTPUTS = ("articles.jsonl", "documents.jsonl", "spans.jsonl", "report.html", "articles.parquet",
+               "manifest.json", "run.json")
+WRITE_PROBE_PREFIX = ".newsclean-write-test-"  # the CLI's writability probe (tempfile.mkstemp)
+# RANDOM: tempfile's 8 characters, or the writing process's id.
+_RANDOM = r"\.(?:docs\.|state\.)?(?:[a-z0-9_]{8}|\d+)\.tmp"
+_TOP_TEMP = re.compile(
+    rf"^\.(?:{'|'.join(re.escape(n) for n in TOP_OUTPUTS)}){_RANDOM}$|^{re.escape(WRITE_PROBE_PREFIX)}[a-z0-9_]{{8}}$")
+_CLEAN_TEMP = re.compile(rf"^\..+\.txt{_RANDOM}$")  # clean/: FileSet and atomic_write names
+_WORK_TEMP = re.compile(rf"^\..+{_RANDOM}$|-luigi-tmp-\d+$")  # .work/: also Luigi's temporary_path
 
 
 def is_temp_name(name: str) -> bool:
-    """Whether a file name is one of the temporary names our atomic writes use.
+    """Whether a file name is one of the temporary names our atomic writes use (somewhere).
 
-    >>> is_temp_name(".articles.jsonl.k2j3_x.tmp"), is_temp_name("00003-ab12.jsonl-luigi-tmp-123456789")
+    >>> is_temp_name(".articles.jsonl.k2j3_x9a.tmp"), is_temp_name("00003-ab12.jsonl-luigi-tmp-123456789")
     (True, True)
-    >>> is_temp_name("articles.jsonl"), is_temp_name("story.tmp")
-    (False, False)
+    >>> is_temp_name("articles.jsonl"), is_temp_name("story.tmp"), is_temp_name(".write-test-keepme")
+    (False, False, False)
     """
-    return bool(_TEMP.search(name))
+    return bool(_TOP_TEMP.search(name) or _CLEAN_TEMP.search(name) or _WORK_TEMP.search(name))
 
 
 def sweep_temp_files(out: Path) -> list[Path]:
-    """Remove leftover temporary files below the output folder; returns what was removed."""
+    """Remove what killed runs left behind: temporary files with the names newsclean itself
+    gives them, only in the places it writes them (the top level of `out`, `.work/`, `clean/`).
+    Nothing else below `out` is looked at: it may be a folder that also holds the user's files.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     root = Path(d)
+    ...     for name in (".articles.jsonl.k2j3_x9a.tmp", "notes/.draft.tmp", ".write-test-keepme"):
+    ...         (root / name).parent.mkdir(exist_ok=True)
+    ...         _ = (root / name).write_text("x")
+    ...     [p.name for p in sweep_temp_files(root)], sorted(p.name for p in root.rglob("*"))
+    (['.articles.jsonl.k2j3_x9a.tmp'], ['.draft.tmp', '.write-test-keepme', 'notes'])
+    """
+    from pipeline.io import walk
+
     removed = []
-    for dirpath, _dirs, files in os.walk(out):
-        for name in files:
-            if is_temp_name(name):
-                path = Path(dirpath) / name
-                try:
-                    path.unlink()
-                    removed.append(path)
-                except FileNotFoundError:
-                    pass
+
+    def drop(path: str) -> None:
+        try:
+            os.unlink(path)
+            removed.append(Path(path))
+        except FileNotFoundError:
+            pass
+
+    try:
+        with os.scandir(out) as it:
+            top = [e.name for e in it if e.is_file(follow_symlinks=False) and _TOP_TEMP.search(e.name)]
+    except OSError:
+        top = []
+    for name in top:
+        drop(os.path.join(out, name))
+    for sub, pattern in ((".work", _WORK_TEMP), ("clean", _CLEAN_TEMP)):
+        folder = out / sub
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for dirpath, _dirs, files in walk(str(folder)):
+            for name in files:
+                if pattern.search(name):
+                    drop(os.path.join(dirpath, name))
     return sorted(removed)
 
 

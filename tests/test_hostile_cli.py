@@ -148,6 +148,14 @@ RULE = '[[rule]]\nid = "x"\nversion = 1\npattern = "^share$"\nscope = "line"\n'
     ('rule = "x"\n', [":1:", "[[rule]] tables"]),
     ("rule = [1, 2]\n", [":1:", "rule #1 must be a [[rule]] table"]),
     (RULE.replace('id = "x"\n', ""), [":1:", "missing key 'id'"]),
+    (RULE.replace('"^share$"', '""'), [":4:", "'pattern'", "is empty"]),
+    (RULE.replace('"^share$"', '"(share)?"'), [":4:", "'pattern'", "matches the empty string"]),
+    (RULE.replace('"^share$"', '"\\\\w"'), [":4:", "'pattern'", "matches ordinary prose"]),
+    (RULE.replace('"^share$"', '"^(\\\\w+\\\\s?)*$"'), [":4:", "'pattern'", "matches the empty string"]),
+    (RULE.replace('"^share$"', '"^(\\\\w+\\\\s?)+$"'), [":4:", "'pattern'", "nests an unbounded quantifier"]),
+    (RULE.replace('"^share$"', '"^(a|aa)+$"'), [":4:", "'pattern'", "backtracks catastrophically"]),
+    (RULE + 'flags = "iq"\n', [":6:", "'flags'", "unknown flag(s) 'q'"]),
+    (RULE.replace("version = 1", "version = -1"), [":3:", "'version'", "from 1"]),
 ])
 def test_bad_rules_file(tmp_path: Path, rules: str, expect: list[str]) -> None:
     cfg = _config(tmp_path, "[run]\nshards = 4\n", rules)
@@ -179,5 +187,5 @@ def test_bad_workers_is_a_usage_error(tmp_path: Path) -> None:
 def test_exit_codes_are_documented() -> None:
     readme = (ROOT / "README.md").read_text()
     for code in (cli.EXIT_OK, cli.EXIT_TASK_FAILED, cli.EXIT_CONFIG, cli.EXIT_INPUT, cli.EXIT_OUTPUT,
-                 cli.EXIT_INTERRUPTED):
+                 cli.EXIT_TOO_MANY_FAILED, cli.EXIT_INTERRUPTED, cli.EXIT_TERMINATED):
         assert f"| {code} |" in readme

@@ -195,6 +195,8 @@ def test_rule_is_fast_on_adversarial_lines(rule: BoilerplateRule) -> None:
             except DocumentTimeout:
                 pytest.fail(f"{rule.rule_id}: search did not finish in {BOUND_SECONDS * 4} s on {text[:60]!r}...")
             took = time.perf_counter() - start
+            if took > BOUND_SECONDS:
+                took = min(took, _timed(rx, text))
             if took > worst:
                 worst, worst_line = took, text
     assert worst < BOUND_SECONDS, f"{rule.rule_id}: {worst:.3f} s on {worst_line[:60]!r}... ({len(worst_line)} chars)"
@@ -226,12 +228,19 @@ def test_timing_check_catches_known_bad_patterns(pattern: str) -> None:
 def test_checks_pass_linear_patterns(pattern: str) -> None:
     assert nested_variable_repeats(pattern) == []
     rx = re.compile(pattern, re.IGNORECASE)
-    with time_limit(BOUND_SECONDS * 4):
+    with time_limit(BOUND_SECONDS * 40):  # a guard against a runaway search, not a measurement
         worst = max(_timed(rx, line) for line in adversarial_lines(pattern))
     assert worst < BOUND_SECONDS
 
 
 def _timed(rx: re.Pattern[str], line: str) -> float:
-    start = time.perf_counter()
-    rx.search(line)
-    return time.perf_counter() - start
+    """Seconds for one search; re-measured when over the bound, since a busy machine can stall
+    one search while a slow pattern is slow every time."""
+    took = []
+    for _ in range(3):
+        start = time.perf_counter()
+        rx.search(line)
+        took.append(time.perf_counter() - start)
+        if took[-1] < BOUND_SECONDS:
+            break
+    return min(took)
