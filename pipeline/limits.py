@@ -19,7 +19,10 @@ fail a test run). So the handler looks at the stack it interrupted: inside such 
 raises nothing and re-arms a short timer; elsewhere it raises, and re-arms as well, because
 code in the block may catch and drop the exception (`except Exception: pass`). The timer keeps
 firing every few milliseconds until the exception has left the block, and the end of the
-block raises it too if the block somehow completed after the deadline.
+block raises it too if the block somehow completed after the deadline. A callback the stack
+check cannot recognise (a weakref callback run when an object dies) may still swallow one
+firing; while the block runs, the unraisable hook drops that report, since a later firing
+delivers the timeout.
 
 A timeout depends on the machine, so it is the one rejection that can differ between runs;
 the default is far above what any real article needs, so it only fires on pathological input.
@@ -85,6 +88,8 @@ class time_limit:  # noqa: N801 - used like a function: `with time_limit(60): ..
         if self.outer_left and self.outer_left <= self.seconds:  # an outer deadline comes first; let it fire
             return
         self.mode = "alarm"
+        self.previous_hook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
         self.previous = signal.signal(signal.SIGALRM, self._on_alarm)
         # Armed last: an alarm due at once finds everything in place for __exit__ to undo.
         self.armed = True
@@ -100,6 +105,14 @@ class time_limit:  # noqa: N801 - used like a function: `with time_limit(60): ..
         if not _in_swallowing_callback(frame) and not _in_codes(frame, _OWN_CODES):
             raise DocumentTimeout(f"took more than {self.seconds:g} s")
 
+    def _unraisable(self, unraisable: object) -> None:
+        """A timeout swallowed in a callback the stack check does not know (a weakref callback,
+        an atexit-style hook) is not lost, since the timer fires again until it leaves the block;
+        only the "Exception ignored" report is dropped. Anything else goes to the hook as before."""
+        if isinstance(getattr(unraisable, "exc_value", None), DocumentTimeout):
+            return
+        self.previous_hook(unraisable)  # type: ignore[arg-type]
+
     def __exit__(self, exc_type: object, exc: object, _tb: object) -> bool:
         if self.mode == "check":
             if exc is None and time.monotonic() - self.start > self.seconds:
@@ -110,6 +123,8 @@ class time_limit:  # noqa: N801 - used like a function: `with time_limit(60): ..
         self.armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, self.previous)
+        if sys.unraisablehook == self._unraisable:
+            sys.unraisablehook = self.previous_hook
         if self.outer_left:
             left = max(self.outer_left - (time.monotonic() - self.start), 1e-3)
             signal.setitimer(signal.ITIMER_REAL, left, self.outer_interval)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -72,6 +73,32 @@ def test_alarm_due_inside_a_finaliser_stops_the_block_not_the_finaliser(unraisab
             _busy(SLOW)
     assert _SlowFinaliser.finished
     assert unraisable == []
+
+
+def test_alarm_due_inside_a_weakref_callback_is_not_reported_and_still_stops_the_block(
+        unraisable: list[object]) -> None:
+    """A weakref callback is a swallowing callback the stack check does not know: the firing
+    it swallows is dropped without an "Exception ignored" report, and a later one lands."""
+    calls: list[str] = []
+
+    def slow_callback(_ref: object) -> None:
+        calls.append("callback")
+        _busy(SLOW)
+        calls.append("callback finished")
+
+    obj = _Plain()
+    ref = weakref.ref(obj, slow_callback)
+    with pytest.raises(DocumentTimeout):
+        with time_limit(LIMIT):
+            del obj  # the callback runs now, past the deadline
+            _busy(SLOW)
+    assert ref() is None and calls[0] == "callback"  # (cut short: the firing lands inside it)
+    assert unraisable == []
+    assert sys.unraisablehook is not None and getattr(sys.unraisablehook, "__self__", None) is None  # put back
+
+
+class _Plain:
+    pass
 
 
 def test_timeout_swallowed_by_the_code_in_the_block_is_raised_again() -> None:
