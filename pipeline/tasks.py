@@ -551,6 +551,8 @@ def write_last_run(work: Path, task: WriteCorpus, cfg: Config, shard_files: list
     """`.work/runs/run-KEY.json`: the work files the run that wrote the corpus read, so that `show`
     finds a duplicate's cleaned text, `explain --corpus` the batch's recurring lines, and `gc`
     what to keep (everything else in `.work` no configuration of that run reads)."""
+    from pipeline.corpus import CLEAN_LIST
+
     shards = [tuple(x) for x in task.shards]
     outputs = _stage_outputs(work, cfg, shards)
     keep = [plan_path(str(work), s, m) for s, m, _t in shards]
@@ -558,6 +560,7 @@ def write_last_run(work: Path, task: WriteCorpus, cfg: Config, shard_files: list
     if task.linefreq:
         keep += [Path(task.linefreq), Path(task.linefreq + ".time")]
     keep.append(last_run_path(work, task.run_key))
+    keep.append(work / CLEAN_LIST)  # the clean/ files this corpus wrote: the next run removes the stale ones by it
     rel = [p.relative_to(work).as_posix() for p in keep]
     atomic_write(last_run_path(work, task.run_key), json.dumps({
         "input_dir": task.input_dir, "config_path": task.config_path, "shards": cfg.run.shards,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.corpus import CLEAN_LIST
 from tests.batch_support import contract_files
 from tests.conftest import SEEDS, run_cli
 
@@ -40,6 +41,7 @@ def test_gc_keeps_exactly_what_the_current_run_reads(changed: tuple[Path, Path])
     res = run_cli("gc", "--corpus", str(out))
     assert res.stdout.startswith("newsclean: removed ")
     after = _work(out)
+    clean_list = (out / ".work" / CLEAN_LIST).read_bytes()
     record = json.loads(next((out / ".work" / "runs").glob("run-*.json")).read_text(encoding="utf-8"))
     assert set(after) == set(record["keep"]) | {"run.lock"}
     assert len(after) < len(before)
@@ -47,12 +49,14 @@ def test_gc_keeps_exactly_what_the_current_run_reads(changed: tuple[Path, Path])
     assert len(list((out / ".work" / "boilerplate").iterdir())) == 1  # one fingerprint left per stage
     assert contract_files(out) == corpus
     # What stays is enough: rewriting the corpus from it runs no shard task (no work file added
-    # or rewritten but the run record, rewritten with the same bytes) and gives the same corpus.
+    # or rewritten but the run record and the list of clean/ files, both rewritten with the same
+    # bytes along with the corpus) and gives the same corpus.
     (out / "manifest.json").unlink()
     run_cli("run", "--input", str(SEEDS), "--output", str(out), "--config", str(cfg), "-q")
     again = _work(out)
     assert set(again) == set(after)
-    assert {p for p in after if again[p] != after[p]} <= {p for p in after if p.startswith("runs/")}
+    assert {p for p in after if again[p] != after[p]} <= {p for p in after if p.startswith("runs/")} | {CLEAN_LIST}
+    assert (out / ".work" / CLEAN_LIST).read_bytes() == clean_list
     assert contract_files(out) == corpus
     assert "nothing to do" in run_cli("run", "--input", str(SEEDS), "--output", str(out), "--config",
                                       str(cfg)).stdout
