@@ -71,7 +71,7 @@ def article_fields(doc: Doc, row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k in ARTICLE_FIELDS:
         v = getattr(doc, k, None)
-        if v is None:
+        if v in (None, "", [], ()):  # a Doc's empty default does not hide what the row carries
             v = row.get(k)
         if k == "authors" and isinstance(v, str):
             v = [v]
