@@ -34,7 +34,8 @@ log = logging.getLogger("newsclean")
 # line per stage every half minute, not a line per shard).
 INTERVAL = 30.0
 # Task families shown, in pipeline order, with the label of their line.
-STAGES = {"Decode": "decode", "Encoding": "encoding", "LineCounts": "line counts", "Boilerplate": "boilerplate",
+STAGES = {"Decode": "decode", "Encoding": "encoding", "LineCounts": "line counts", "Structure": "structure",
+          "Boilerplate": "boilerplate",
           "Repeats": "repeats", "Signatures": "signatures", "Dedup": "duplicates", "SparkDedup": "duplicates",
           "WriteCorpus": "writing corpus"}
 # Corpus-level tasks cover every document at once; the rest run per shard.

@@ -118,7 +118,7 @@ def test_reports_from_a_task_in_another_process_reach_the_display() -> None:
 def test_run_piped_prints_stage_lines_and_a_summary(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = run_cli("run", "--input", str(SEEDS), "--output", str(out), "--workers", "2")
-    for stage in ("decode", "encoding", "boilerplate", "repeats", "duplicates", "writing corpus"):
+    for stage in ("decode", "encoding", "structure", "boilerplate", "repeats", "duplicates", "writing corpus"):
         assert f"newsclean: {stage}: 5/5 documents [" in res.stderr, stage
     assert "\r" not in res.stderr  # no terminal: plain lines only
     assert res.stdout.startswith("newsclean: 5 documents in ")
