@@ -57,6 +57,18 @@ def ids(page: Page) -> list[str]:
     return page.eval("[...document.querySelectorAll('tr.row')].map((t) => t.dataset.id)")
 
 
+def cursor_lands_on(page: Page, doc_id: str) -> None:
+    """Wait until the list's cursor row is `doc_id` (the list re-renders after a key or a hash
+    change; reading it at once can see the rows of the view before). A cursor that never gets
+    there fails the test with the page's state."""
+    try:
+        page.wait(f"(document.querySelector('tr.cursor') || {{dataset: {{}}}}).dataset.id === {json.dumps(doc_id)}",
+                  timeout=30)
+    except TimeoutError:
+        got = page.eval("(document.querySelector('tr.cursor') || {dataset: {}}).dataset.id || null")
+        raise AssertionError(f"list cursor on {got!r}, not {doc_id!r}") from None
+
+
 def pageinfo(page: Page) -> str:
     return page.eval("document.querySelector('.pageinfo').textContent")
 
@@ -108,7 +120,7 @@ def test_keyboard_next_previous_and_back(big: Path, page: Page, rows: list[list[
     assert ids(page)[:3] == rejected[:3]
     page.key("j")
     page.key("j")
-    assert page.eval("document.querySelector('tr.cursor').dataset.id") == rejected[1]
+    cursor_lands_on(page, rejected[1])
     page.key("Enter")
     page.wait(READY)
     assert page.eval("decodeURIComponent(location.hash)") == f"#doc={rejected[1]}"
@@ -118,10 +130,11 @@ def test_keyboard_next_previous_and_back(big: Path, page: Page, rows: list[list[
     page.wait(f"location.hash.includes('{rejected[1].split('/')[1]}') && {READY}")
     page.key("u")
     page.wait(f"location.hash.includes('status=rejected') && {READY}")
-    assert page.eval("document.querySelector('tr.cursor').dataset.id") == rejected[1]  # back where it was
+    cursor_lands_on(page, rejected[1])  # back where it was
     page.key("n")
     page.wait(f"location.hash.includes('page=2') && {READY}")
-    assert ids(page)[0] == rejected[PAGE_SIZE]
+    first_row = "(document.querySelector('tr.row') || {dataset: {}}).dataset.id"
+    page.wait(f"{first_row} === {json.dumps(rejected[PAGE_SIZE])}", timeout=30)  # page 2 starts where page 1 ended
 
 
 def test_flag_filter_and_chart_bars(big: Path, page: Page, rows: list[list[Any]]) -> None:
