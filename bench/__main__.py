@@ -97,6 +97,14 @@ def bench_size(n: int, out_root: Path, workers: int | None, reference: bool, see
         },
         "corpus": meta,
     }
+    # A rerun over unchanged input must find that out quickly: from stat data and the digest
+    # cache alone, and (--verify) by reading every file again.
+    for key, extra in (("rerun_seconds", []), ("rerun_verify_seconds", ["--verify"])):
+        again = run_measured([*cmd, *extra, "--quiet"], cwd=ROOT)
+        if again.returncode != 0:
+            raise SystemExit(f"rerun {extra} failed on {n} documents (exit {again.returncode}):\n"
+                             f"{again.stderr[-4000:]}")
+        row["pipeline"][key] = round(again.seconds, 3)
     if reference:
         print(f"[bench] {n} documents: reference", file=sys.stderr, flush=True)
         ref = run_measured([sys.executable, "-m", "bench.reference", str(corpus)], cwd=ROOT)
@@ -125,7 +133,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     seen = {s for r in rows for s in r["pipeline"]["stage_seconds"]}
     stages = [s for s in STAGE_ORDER if s in seen] + sorted(seen - set(STAGE_ORDER))
     head = ["corpus", "docs", "MB", "wall s", "docs/s", "MB/s", "peak MB", "cpu s", "ref s", "ref cpu s", "ratio",
-            "cpu ratio"] + [f"{s} s" for s in stages]
+            "cpu ratio", "rerun s", "rerun --verify s"] + [f"{s} s" for s in stages]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in rows:
         p = r["pipeline"]
@@ -134,7 +142,9 @@ def table(rows: list[dict[str, Any]]) -> str:
                  f"{p['documents_per_second']:.0f}", f"{p['mb_per_second']:.2f}", f"{p['peak_tree_rss_mb']:.0f}",
                  f"{p['cpu_seconds']:.1f}", f"{ref['seconds']:.1f}" if ref else "-",
                  f"{ref['cpu_seconds']:.1f}" if ref else "-", f"{r['ratio']:.2f}" if "ratio" in r else "-",
-                 f"{r['cpu_ratio']:.2f}" if r.get("cpu_ratio") else "-"]
+                 f"{r['cpu_ratio']:.2f}" if r.get("cpu_ratio") else "-",
+                 f"{p['rerun_seconds']:.1f}" if "rerun_seconds" in p else "-",
+                 f"{p['rerun_verify_seconds']:.1f}" if "rerun_verify_seconds" in p else "-"]
         cells += [f"{p['stage_seconds'].get(s, 0.0):.1f}" for s in stages]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="signature store of earlier batches (default: [dedup] store): copies of "
                      "articles kept by earlier batches become duplicates, and this batch's kept "
                      "articles are added for later ones")
+    run.add_argument("--verify", action="store_true",
+                     help="read every input file to see whether it changed, instead of trusting unchanged "
+                     "size, times and inode (for inputs restored from a backup or on a file system whose "
+                     "times cannot be trusted)")
     run.add_argument("--gc", action="store_true",
                      help="after a successful run, remove the work files it does not use (see `gc`)")
     talk = run.add_mutually_exclusive_group()
@@ -393,10 +397,12 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
                 config_path: Path, cfg: object) -> int:
     import luigi
 
+    from pipeline.filedigest import with_digests
     from pipeline.io import digest
     from pipeline.tasks import CODE_VERSION, corpus_current, write_plan
 
     work = output_dir / ".work"
+    files, _read = with_digests(input_dir, files, work, verify=args.verify)
     shards = write_plan(files, work, cfg.run.shards)
     index, index_key = _signature_store(args, cfg, output_dir)
     if index_key is None:

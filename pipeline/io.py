@@ -42,6 +42,11 @@ class InputFile:
     # The exact path to open, when it differs from `relpath`: a file name that is not valid
     # UTF-8 is shown (relpath, id) with its odd bytes as \xNN, but opened by its real name.
     fsname: str | None = None
+    # What the plan keys on (see filedigest.py): ctime and inode tell whether `content`, a
+    # digest of the bytes taken on an earlier run, can be reused without reading the file.
+    ctime_ns: int = 0
+    inode: int = 0
+    content: str = ""
 
 
 def doc_id(relpath: str) -> str:
@@ -188,7 +193,7 @@ def _inspect(root: Path, path: Path) -> InputFile:
         problem = "not-a-regular-file"
     elif not os.access(path, os.R_OK):
         problem = "unreadable: Permission denied"
-    return InputFile(doc_id(rel), rel, st.st_size, st.st_mtime_ns, problem, exact)
+    return InputFile(doc_id(rel), rel, st.st_size, st.st_mtime_ns, problem, exact, st.st_ctime_ns, st.st_ino)
 
 
 _CHUNK = 1 << 20

@@ -174,7 +174,8 @@ class Decode(_ShardTask):
 
     def run(self) -> None:
         start = time.perf_counter()
-        files = [InputFile(**r) for r in read_jsonl(plan_path(self.work, self.shard, self.members))]
+        # A plan row keys on the content digest, not on times (filedigest.py): no mtime there.
+        files = [InputFile(mtime_ns=0, **r) for r in read_jsonl(plan_path(self.work, self.shard, self.members))]
         docs = []
         for n, f in enumerate(files, 1):
             docs.append(read_and_decode(Path(self.input_dir), f, self.cfg))
@@ -552,6 +553,7 @@ def write_last_run(work: Path, task: WriteCorpus, cfg: Config, shard_files: list
     finds a duplicate's cleaned text, `explain --corpus` the batch's recurring lines, and `gc`
     what to keep (everything else in `.work` no configuration of that run reads)."""
     from pipeline.corpus import CLEAN_LIST
+    from pipeline.filedigest import CACHE_NAME as DIGESTS_NAME
 
     shards = [tuple(x) for x in task.shards]
     outputs = _stage_outputs(work, cfg, shards)
@@ -561,6 +563,7 @@ def write_last_run(work: Path, task: WriteCorpus, cfg: Config, shard_files: list
         keep += [Path(task.linefreq), Path(task.linefreq + ".time")]
     keep.append(last_run_path(work, task.run_key))
     keep.append(work / CLEAN_LIST)  # the clean/ files this corpus wrote: the next run removes the stale ones by it
+    keep.append(work / DIGESTS_NAME)  # what lets the next run skip reading unchanged inputs
     rel = [p.relative_to(work).as_posix() for p in keep]
     atomic_write(last_run_path(work, task.run_key), json.dumps({
         "input_dir": task.input_dir, "config_path": task.config_path, "shards": cfg.run.shards,
@@ -664,5 +667,5 @@ def write_plan(files: list[InputFile], work: Path, shards: int) -> list[tuple[in
 
 
 def _row(f: InputFile) -> dict[str, Any]:
-    return {"id": f.id, "relpath": f.relpath, "size": f.size, "mtime_ns": f.mtime_ns, "problem": f.problem,
+    return {"id": f.id, "relpath": f.relpath, "size": f.size, "content": f.content, "problem": f.problem,
             **({"fsname": f.fsname} if f.fsname else {})}  # only for names that are not UTF-8

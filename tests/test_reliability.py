@@ -221,3 +221,42 @@ def test_sigterm_ends_with_one_line_exit_143_and_no_temporary_files(tmp_path: Pa
     assert not [p for p in out.rglob("*") if is_temp_name(p.name)]
     run_cli("run", "--input", str(inp), "--output", str(out), "--workers", workers)
     assert len(load_jsonl(out / "documents.jsonl")) == 400
+
+
+def _articles(out: Path) -> dict[str, str]:
+    return {a["id"]: a["text"] for a in load_jsonl(out / "articles.jsonl")}
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path) -> None:
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    story = inp / "story.txt"
+    story.write_bytes(ARTICLE)
+    (inp / "other.txt").write_bytes(DEEP_TEXT * 3)
+    run_cli("run", "--input", str(inp), "--output", str(out), "--workers", "1", "-q")
+    before = os.stat(story)
+    edited = ARTICLE.replace(b"the", b"THE", 1)
+    assert len(edited) == len(ARTICLE) and edited != ARTICLE
+    story.write_bytes(edited)
+    os.utime(story, ns=(before.st_atime_ns, before.st_mtime_ns))  # what `touch -r` or a restore does
+    proc = run_cli("run", "--input", str(inp), "--output", str(out), "--workers", "1")
+    assert "up to date" not in proc.stdout
+    doc = {d["id"]: d for d in load_jsonl(out / "documents.jsonl")}["story"]
+    import hashlib
+
+    assert doc["sha256"] == hashlib.sha256(edited).hexdigest()
+    assert "THE" in _articles(out)["story"]
+
+
+def test_a_touched_file_with_the_same_bytes_does_no_work(tmp_path: Path) -> None:
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    story = inp / "story.txt"
+    story.write_bytes(ARTICLE)
+    old = 1_500_000_000_000_000_000  # long before now: the digest cache trusts it at once
+    os.utime(story, ns=(old, old))
+    run_cli("run", "--input", str(inp), "--output", str(out), "--workers", "1", "-q")
+    os.utime(story, ns=(old + 10**9, old + 10**9))
+    assert "up to date" in run_cli("run", "--input", str(inp), "--output", str(out), "--workers", "1").stdout
+    assert "up to date" in run_cli("run", "--input", str(inp), "--output", str(out), "--workers", "1",
+                                   "--verify").stdout
