@@ -15,6 +15,7 @@ from typing import Any
 from pipeline.clean.boilerplate import removed_shares, strip_to_fixpoint
 from pipeline.clean.decode import UndecodableError, decode_bytes
 from pipeline.clean.encoding import fix_encoding
+from pipeline.clean.lineclass import is_prose, word_count
 from pipeline.clean.linefreq import source_of
 from pipeline.clean.structure import STAGE as STRUCTURE
 from pipeline.clean.structure import extract_structure
@@ -55,6 +56,8 @@ def _decode(doc: Doc, raw: bytes, cfg: Config) -> Doc:
     doc.encoding = {"encoding": decoded.encoding, "confidence": decoded.confidence, "bom": decoded.bom}
     if decoded.confidence < cfg.decode.min_confidence:
         doc.flags.append("review:low-decode-confidence")
+    if decoded.unsure:
+        doc.flags.append("review:unsure-decoding")
     doc.lines = split_lines(decoded.text)
     if not any(ln.text.strip() for ln in doc.lines):
         return reject(doc, "empty: no text")
@@ -100,6 +103,13 @@ def boilerplate(doc: Doc, cfg: Config, recurring: Mapping[str, Collection[str]] 
     if removals and not any(not ln.blank for ln in kept):
         doc.removed.extend(removals)
         return reject(doc, "only-boilerplate: every paragraph matched a boilerplate rule")
+    if removals and _no_substance_left(kept, cfg):
+        # A page of widgets ("You may also like" and two headlines) loses its heading to a
+        # rule and keeps the headlines: a few words and no sentence are no article. A list
+        # article (a race calendar) has no sentence either, but has words to read.
+        doc.removed.extend(removals)
+        return reject(doc, f"no-article: after {len(removals)} junk lines, what is left has no sentence and "
+                      f"fewer than {cfg.boilerplate.prose_long_words} words (boilerplate.prose_long_words)")
     chars, prose = removed_shares(lines, removals + list(taken.values()), cfg.boilerplate, memo)
     if chars > cfg.boilerplate.max_removed_share or prose > cfg.boilerplate.max_removed_prose_share:
         doc.flags.append("review:boilerplate-share")
@@ -107,6 +117,14 @@ def boilerplate(doc: Doc, cfg: Config, recurring: Mapping[str, Collection[str]] 
         doc.lines = kept
         doc.removed.extend(removals)
     return doc
+
+
+def _no_substance_left(lines: list[Line], cfg: Config) -> bool:
+    """Fewer than prose_long_words words in all, and none of the lines a sentence."""
+    b = cfg.boilerplate
+    texts = [ln.text.strip() for ln in lines if not ln.blank]
+    return (sum(word_count(t) for t in texts) < b.prose_long_words
+            and not any(is_prose(t, b.prose_min_words, b.prose_long_words) for t in texts))
 
 
 def structure(doc: Doc, cfg: Config) -> Doc:

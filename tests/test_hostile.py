@@ -69,6 +69,7 @@ def build_input(base: Path) -> tuple[Path, dict[str, tuple[str, str | None]]]:
         "invalid-utf8.txt": (OTHER[:400] + b"\xff\xfe\xc3\x28" + OTHER[400:], "kept", None),
         "junk-only.txt": (b"#### ---- ****\n\n!!!! ;;;; 1234 %%%%\n\n<<<>>> 42\n", "rejected", "junk"),
         "boilerplate-only.txt": (b"Leave a Reply\n\nShare\n", "rejected", "only-boilerplate"),
+        "widgets-only.txt": (b"You may also like\nTen things\nMore things\n", "rejected", "no-article"),
         "line-10mb.txt": (line_10mb, "kept", None),
         "with space.txt": (THIRD, "kept", None),
         "Ünïcödé-日本.txt": (b"Unicode name, plain article text here.", "kept", None),

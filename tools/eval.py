@@ -11,12 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-SUITES = ("encoding", "leak", "repeats", "neardup")
+SUITES = ("encoding", "leak", "repeats", "neardup", "web")
 METRICS = {
     "encoding": ("docs_exact", "paragraphs_lost", "paragraphs_extra"),
     "leak": ("content_kept", "junk_after_removed", "junk_body_removed", "junk_before_removed", "junk_removed"),
     "repeats": ("docs_exact", "paragraphs_lost", "paragraphs_extra"),
     "neardup": ("pair_precision", "pair_recall", "pair_f1", "unaccounted_docs"),
+    "web": ("content_kept", "prose_kept", "short_kept", "junk_after_removed", "junk_body_removed",
+            "junk_before_removed", "junk_removed", "title_exact", "title_wrong", "title_kept", "author_found",
+            "date_found"),
 }
 
 

@@ -34,6 +34,9 @@ class Decoded:
     encoding: str
     confidence: float
     bom: bool
+    # Lines read from legacy bytes whose code page the evidence does not settle: two code
+    # pages give different, equally plausible text, or none gives plausible text at all.
+    unsure: int = 0
 
 
 class UndecodableError(ValueError):
@@ -44,7 +47,7 @@ def decode_bytes(raw: bytes) -> Decoded:
     """Decode raw file bytes, saying which encoding was used and how sure we are.
 
     >>> decode_bytes("Türkiye".encode("utf-8"))
-    Decoded(text='Türkiye', encoding='utf-8', confidence=1.0, bom=False)
+    Decoded(text='Türkiye', encoding='utf-8', confidence=1.0, bom=False, unsure=0)
     >>> decode_bytes(codecs.BOM_UTF8 + b"hi").bom
     True
     >>> decode_bytes("“Dawson’s Creek” — a show".encode("cp1252")).encoding
@@ -140,10 +143,11 @@ def _mixed_utf8(raw: bytes) -> Decoded | None:
             bad += 1
     if not good or not bad:
         return None
-    failing = b"\n".join(ln for ln in lines if not _is_utf8(ln))
-    legacy = _detect(failing)
-    out = [ln.decode("utf-8") if _is_utf8(ln) else ln.decode(legacy.encoding, errors="replace") for ln in lines]
-    return Decoded("\n".join(out), f"utf-8+{legacy.encoding}", legacy.confidence, False)
+    failing = [ln for ln in lines if not _is_utf8(ln)]
+    legacy = _detect(b"\n".join(failing))
+    texts = iter(legacy.text.split("\n"))
+    out = [ln.decode("utf-8") if _is_utf8(ln) else next(texts) for ln in lines]
+    return Decoded("\n".join(out), f"utf-8+{legacy.encoding}", legacy.confidence, False, legacy.unsure)
 
 
 def _is_utf8(line: bytes) -> bool:
@@ -159,7 +163,7 @@ def _detect(raw: bytes) -> Decoded:
 
     The detector's own measures tie on short, mostly-ASCII text (Spanish in windows-1250
     and windows-1252 score the same; "señor" becomes "seńor"), so each candidate's text is
-    scored by `implausible` and `foreign_letters`; windows-1252 is always a candidate when
+    scored by `line_score`; windows-1252 is always a candidate when
     the bytes are valid in it, wins remaining ties (the web's Western legacy encoding), and
     the detector's order breaks the rest.
     """
@@ -186,10 +190,127 @@ def _detect(raw: bytes) -> Decoded:
 
     def rank(i: int) -> tuple[int, int, int]:
         name, text, _ = candidates[i]
-        return (implausible(text) + foreign_letters(text), name != _WESTERN, i)
+        return (line_score(text), name != _WESTERN, i)
 
     name, text, confidence = candidates[min(range(len(candidates)), key=rank)]
-    return Decoded(text, name, confidence, False)
+    return _line_by_line(raw, name, confidence, [c[0] for c in candidates])
+
+
+# Single-byte code pages one line of a legacy file may be in when the rest is in another:
+# text pasted together from Western, Central European, Cyrillic, Greek and Turkish pages.
+_LINE_PAGES = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "koi8_r")
+# Below this many non-ASCII bytes the detector has next to nothing to go on.
+_LITTLE_EVIDENCE = 24
+
+
+def _line_by_line(raw: bytes, name: str, confidence: float, candidates: list[str]) -> Decoded:
+    r"""Check each non-ASCII line of a file decoded as `name`: a line that reads implausibly
+    in it but plausibly in another code page is decoded in that one (files are pasted
+    together from several sources), and a line no page settles is counted as unsure.
+
+    >>> d = _line_by_line("déjà vu, l'été\n".encode("cp1252") + "Москва, столица".encode("cp1251"),
+    ...                   "cp1252", 0.9, ["cp1252"])
+    >>> d.text, d.encoding, d.unsure
+    ("déjà vu, l'été\nМосква, столица", 'cp1252+cp1251', 0)
+    >>> _line_by_line("Москва".encode("cp1251"), "big5", 0.9, ["big5", "gb18030"]).unsure
+    1
+    """
+    lines = raw.split(b"\n")
+    few = sum(len(ln) - len(ln.decode("ascii", "ignore")) for ln in lines) < _LITTLE_EVIDENCE
+    pages = list(dict.fromkeys([name, _WESTERN, *candidates, *_LINE_PAGES]))  # ties: as in _detect
+    out: list[str] = []
+    used: dict[str, int] = {}
+    unsure = 0
+    for line in lines:
+        text = line.decode(name, errors="replace")
+        if line.isascii():
+            out.append(text)
+            continue
+        score = line_score(text)
+        if score or few:
+            choice, doubt = _best_page(line, text, score, pages)
+            if choice is not None:
+                text = choice
+            unsure += doubt
+            page = next(p for p in pages if _decodes_as(line, p, text)) if choice is not None else name
+        else:
+            page = name
+        used[page] = used.get(page, 0) + 1
+        out.append(text)
+    pages_used = [name, *sorted((p for p in used if p != name), key=lambda p: (-used[p], p))]
+    label = "+".join(p for p in pages_used if p in used) or name
+    return Decoded("\n".join(out), label, confidence, False, unsure)
+
+
+def _best_page(line: bytes, text: str, score: int, pages: list[str]) -> tuple[str | None, int]:
+    """(the text of a clearly better code page or None, 1 if the line stays in doubt); a line
+    that reads implausibly in every page stays as it is, in doubt."""
+    scored: dict[str, int] = {}
+    for page in pages:
+        try:
+            alt = line.decode(page)
+        except UnicodeDecodeError:
+            continue
+        scored.setdefault(alt, line_score(alt))
+    if not scored:
+        return None, int(score > 0)
+    best = min(scored.values())
+    tied = [t for t, v in scored.items() if v == best]  # in `pages` order: the detector's first
+    # Pages that differ only in accents of one script ("déjà" or "déjŕ") are settled by the
+    # detector's order, as for the whole file; pages that give different scripts are not.
+    doubt = int(best > 0 or len({_scripts(t) for t in tied} - {frozenset()}) > 1)
+    if best < score and not doubt:
+        return tied[0], 0
+    return None, int(score > 0 or doubt)
+
+
+def _decodes_as(line: bytes, page: str, text: str) -> bool:
+    try:
+        return line.decode(page) == text
+    except UnicodeDecodeError:
+        return False
+
+
+def line_score(text: str) -> int:
+    """How implausible a line's text is: `implausible`, `foreign_letters` and words that mix
+    scripts ("dщclarщ", "na飗e"), which a wrong code page makes and people do not write.
+
+    >>> line_score("Le ministre a déclaré"), line_score("Le ministre a dщclarщ")
+    (0, 1)
+    """
+    return implausible(text) + foreign_letters(text) + mixed_script_words(text)
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_EAST_ASIAN = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "HALFWIDTH", "FULLWIDTH")
+
+
+def _script(c: str) -> str:
+    head = unicodedata.name(c, "UNKNOWN").split(" ", 1)[0]
+    return "CJK" if head.startswith(_EAST_ASIAN) else head
+
+
+def _scripts(text: str) -> frozenset[str]:
+    """The scripts of the non-ASCII letters in words: a lone symbol-like letter ("(Ј10bn)" for
+    "(£10bn)") says nothing about the language of the line."""
+    return frozenset(_script(c) for m in _WORD.finditer(text) for c in m.group() if not c.isascii())
+
+
+def mixed_script_words(text: str) -> int:
+    """Words whose letters come from more than one script (Japanese kana and kanji count as one).
+
+    >>> mixed_script_words("Москва and Paris"), mixed_script_words("dйclarй na飗e")
+    (0, 2)
+    >>> mixed_script_words("東京タワーへ")
+    0
+    """
+    count = 0
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if word.isascii():
+            continue
+        count += len({_script(c) for c in word}) > 1
+    return count
 
 
 def _canonical(name: str) -> str:
@@ -208,7 +329,8 @@ def implausible(text: str) -> int:
     A wrong single-byte code page shows itself around its non-ASCII characters: a capital
     after a small letter inside a word ("DawsonÆs"), a small letter glued to a capital
     ("ôIn"), a letter standing alone between punctuation and space ("Stars.ö"), a symbol or
-    digit inside a word ("by³o", "wi¹cej"), a control or unassigned character.
+    digit inside a word ("by³o", "wi¹cej"), a control or unassigned character, a Greek final
+    sigma inside a word (Cyrillic read as Greek: "ρςξλθφΰ").
 
     >>> implausible("“Dawson’s Creek” — by Łukasz, wąsko")
     0
@@ -224,7 +346,9 @@ def implausible(text: str) -> int:
         nxt = text[i + 1] if i + 1 < n else " "
         cat = unicodedata.category(c)
         if cat[0] == "L":
-            if c.isupper() and prev.isalpha() and prev.islower():
+            if c == "ς" and nxt.isalpha():  # Greek final sigma, only ever at a word's end
+                score += 1
+            elif c.isupper() and prev.isalpha() and prev.islower():
                 score += 1
             elif c.islower() and nxt.isalpha() and nxt.isupper():
                 score += 1

@@ -171,3 +171,18 @@ def test_nothing_but_junk_is_rejected_with_reason() -> None:
     out = boilerplate_stage(doc, dataclasses.replace(CFG, boilerplate=dataclasses.replace(BP, max_removed_share=1.0)))
     assert out.status == "rejected" and out.reason.startswith("only-boilerplate")
     assert len(out.removed) == 4
+
+
+def test_widgets_with_their_heading_gone_are_no_article() -> None:
+    doc = Doc(id="w", source="w", sha256="", size=0, lines=split_lines("You may also like\nTen things\nMore things\n"))
+    out = boilerplate_stage(doc, CFG)
+    assert out.status == "rejected" and out.reason.startswith("no-article")
+    assert [r.text for r in out.removed] == ["You may also like"]  # the log says what a rule took
+
+
+def test_a_list_article_without_sentences_is_kept() -> None:
+    stops = "\n".join(f"Stage {n}: {day} March, at the circuit of {town}" for n, (day, town) in
+                      enumerate([(10, "Interlagos"), (17, "Curitiba"), (24, "Londrina"), (31, "Cascavel")], 1))
+    doc = Doc(id="l", source="l", sha256="", size=0, lines=split_lines(f"{stops}\nShare this:\nFacebook\nTwitter\n"))
+    out = boilerplate_stage(doc, CFG)
+    assert out.status == "kept" and out.removed and len([ln for ln in out.lines if ln.text]) == 4

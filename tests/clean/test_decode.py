@@ -102,3 +102,25 @@ def test_stage_records_encoding_and_flags_low_confidence() -> None:
     assert 0.0 <= doc.encoding["confidence"] <= 1.0
     assert doc.encoding["bom"] is False
     assert ("review:low-decode-confidence" in doc.flags) == (doc.encoding["confidence"] < cfg.decode.min_confidence)
+
+
+FRENCH = "Le ministre a déclaré vendredi que le budget serait adopté avant l'été, à Paris.\n"
+RUSSIAN = "Москва — столица России, сказал министр.\n"
+
+
+def test_a_cp1251_line_in_a_cp1252_file_is_read_in_its_own_code_page() -> None:
+    d = decode_bytes((FRENCH * 3).encode("cp1252") + RUSSIAN.encode("cp1251"))
+    assert d.text == FRENCH * 3 + RUSSIAN
+    assert d.encoding == "cp1252+cp1251" and d.unsure == 0
+
+
+def test_a_short_legacy_line_no_code_page_settles_is_counted_unsure() -> None:
+    english = "The minister said on Friday that the budget would pass before the summer recess.\n"
+    d = decode_bytes(english.encode() * 3 + "Москва\n".encode("cp1251"))
+    assert d.unsure == 1  # six bytes read as Cyrillic or as Chinese equally well
+
+
+def test_plain_legacy_and_utf8_files_are_not_in_doubt() -> None:
+    for raw in ((FRENCH * 3).encode("cp1252"), (RUSSIAN * 3).encode("cp1251"), (FRENCH + RUSSIAN).encode(),
+                "Señor\n".encode() + "“Señor” García".encode("cp1252")):
+        assert decode_bytes(raw).unsure == 0, raw
