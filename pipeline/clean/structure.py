@@ -600,6 +600,7 @@ def title_features(lines: list[Line], idx: list[int], lead: list[int], first_par
     for i in idx[first_para: first_para + cfg.body_lines]:
         body_words.update(_words(lines[i].text))
     folded = [_fold(lines[j].text.strip()) for j in idx[: cfg.repeat_lines]]
+    copied = _in_copied_block(folded)
     out: list[tuple[int, list[float]]] = []
     prev_cand = -2
     seen: set[str] = set()
@@ -607,7 +608,10 @@ def title_features(lines: list[Line], idx: list[int], lead: list[int], first_par
         if i in metas:
             continue
         text = lines[i].text.strip()
-        if k == first_para or not headline_shaped(text, cfg) or _fold(text) in seen:
+        if k == first_para or not headline_shaped(text, cfg) or _fold(text) in seen or (k > 0 and k in copied):
+            # A line that comes back later with a neighbour of it (a body pasted twice) is a
+            # subheading of that body: a headline repeated on its page comes back alone
+            # (a breadcrumb, a share line), or as the first line of a whole page pasted twice.
             continue
         rule = match_rule(rules, text) if rules else None
         if rule is not None and rule.strength == "strong":
@@ -646,6 +650,26 @@ def title_features(lines: list[Line], idx: list[int], lead: list[int], first_par
         if len(words) >= 3:
             prev_cand = k
         out.append((i, [f[name] for name in TITLE_FEATURES]))
+    return out
+
+
+def _in_copied_block(folded: list[str]) -> set[int]:
+    """Positions of lines that occur again further down next to the same neighbour (above
+    or below) as here: parts of a block that the page holds twice.
+
+    >>> sorted(_in_copied_block(["p1", "sub", "p2", "x", "p1", "sub", "p2", "sub"]))
+    [0, 1, 2]
+    """
+    at: dict[str, list[int]] = {}
+    for n, text in enumerate(folded):
+        at.setdefault(text, []).append(n)
+    out = set()
+    for n, text in enumerate(folded):
+        for m in at[text]:
+            if m > n and ((n > 0 and folded[m - 1] == folded[n - 1])
+                          or (m + 1 < len(folded) and n + 1 < len(folded) and folded[m + 1] == folded[n + 1])):
+                out.add(n)
+                break
     return out
 
 
