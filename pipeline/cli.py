@@ -22,11 +22,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.runlock import WRITE_PROBE_PREFIX
 
+if TYPE_CHECKING:
+    from pipeline.failures import Failures
+
 EXIT_OK, EXIT_TASK_FAILED, EXIT_CONFIG, EXIT_INPUT, EXIT_OUTPUT = 0, 1, 2, 3, 4
 EXIT_TOO_MANY_FAILED = 5
+EXIT_DISK_FULL = 6
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 EXIT_TERMINATED = 143  # 128 + SIGTERM: what `timeout`, systemd and kill send
 
@@ -55,7 +60,7 @@ examples:
   newsclean --version
 
 exit codes: 0 ok, 1 a task failed, 2 usage or configuration error, 3 input folder unusable,
-4 output folder not writable or not a corpus, 5 too many documents failed
+4 output folder not writable or not a corpus, 5 too many documents failed, 6 disk full
 """
 
 
@@ -82,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  python -m pipeline run --input seeds --output data/seeds --workers 2\n"
         "  newsclean run --input /srv/scrapes --output /srv/corpus --quiet --gc   # from cron\n\n"
         "exit codes: 0 ok, 1 a task failed, 2 configuration error, 3 input unusable, 4 output not writable "
-        "or not a corpus, 5 too many documents failed, 143 terminated (SIGTERM)",
+        "or not a corpus, 5 too many documents failed, 6 disk full, 143 terminated (SIGTERM)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--input", required=True, type=Path, help="folder of raw article files (read only)")
@@ -367,6 +372,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                     sweep_temp_files(output_dir)
                 raise
     except OSError as exc:  # the plan or lock could not be written (disk full, folder removed)
+        from pipeline.failures import is_no_space
+
+        if is_no_space(exc):
+            print(_disk_full_message(output_dir), file=sys.stderr)
+            return EXIT_DISK_FULL
         print(f"newsclean: cannot write to output folder {output_dir}: {exc.strerror or exc}"
               f"{f' ({exc.filename})' if exc.filename else ''}", file=sys.stderr)
         return EXIT_OUTPUT
@@ -446,15 +456,20 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
         logging.getLogger("newsclean").addHandler(handler)
         logging.getLogger("newsclean").setLevel(logging.INFO)
 
-    class Factory(SchedulerFactory):  # every scheduler of this run reports to `progress`
+    from pipeline.failures import Failures, quiet_when_disk_full
+
+    failures = Failures()
+
+    class Factory(SchedulerFactory):  # every scheduler of this run reports to `progress` and `failures`
         def create_local_scheduler(self) -> luigi.scheduler.Scheduler:
-            return progress.wrap(super().create_local_scheduler())
+            return failures.wrap(progress.wrap(super().create_local_scheduler()))
 
         def create_remote_scheduler(self, url: str) -> luigi.rpc.RemoteScheduler:
-            return progress.wrap(super().create_remote_scheduler(url))
+            return failures.wrap(progress.wrap(super().create_remote_scheduler(url)))
 
-    with progress:  # the live lines end before the summary is printed
-        code = _build_both(args, input_dir, output_dir, config_path, work, shards, run_key, index, params, Factory)
+    with progress, quiet_when_disk_full():  # the live lines end before the summary is printed
+        code = _build_both(args, input_dir, output_dir, config_path, work, shards, run_key, index, params, Factory,
+                           failures)
     if code == EXIT_OK and args.gc and not args.scheduler_url:  # luigid runs share the folder: gc by hand
         code = _collect(output_dir, dry_run=False, say=(lambda _m: None) if args.quiet else print)
     if code == EXIT_OK and not args.quiet:
@@ -468,8 +483,9 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
 
 
 def _build_both(args: argparse.Namespace, input_dir: Path, output_dir: Path, config_path: Path, work: Path,
-                shards: list, run_key: str, index: str, params: dict[str, object], factory: type) -> int:
-    """Phase one (line counts), then the rest; EXIT_OK or EXIT_TASK_FAILED."""
+                shards: list, run_key: str, index: str, params: dict[str, object], factory: type,
+                failures: Failures) -> int:
+    """Phase one (line counts), then the rest; EXIT_OK, EXIT_DISK_FULL or EXIT_TASK_FAILED."""
     import luigi
 
     from pipeline.tasks import LineFrequency, RunPipeline, line_tags
@@ -481,24 +497,41 @@ def _build_both(args: argparse.Namespace, input_dir: Path, output_dir: Path, con
         ok = result.status in (luigi.LuigiStatusCode.SUCCESS, luigi.LuigiStatusCode.SUCCESS_WITH_RETRY) or (
             args.scheduler_url and result.status == luigi.LuigiStatusCode.NOT_RUN)
         if not ok or not task.complete():
-            print(f"newsclean: run failed ({result.status.name}); see the summary above", file=sys.stderr)
-            print(result.summary_text, file=sys.stderr)
+            if failures.disk_full:
+                print(_disk_full_message(output_dir), file=sys.stderr)
+            else:
+                print(f"newsclean: run failed ({result.status.name}); see the summary above", file=sys.stderr)
+                print(result.summary_text, file=sys.stderr)
             return False
         return True
+
+    def failed() -> int:
+        return EXIT_DISK_FULL if failures.disk_full else EXIT_TASK_FAILED
 
     common = {"input_dir": str(input_dir), "config_path": str(config_path)}
     # Phase one: decode, repair and count recurring lines in every shard. Its result decides
     # which shards' later stages a new file affects, so the graph of phase two depends on it.
     linefreq = LineFrequency(work=str(work), shards=shards, **common)
     if not build(linefreq):
-        return EXIT_TASK_FAILED
+        return failed()
     tags = line_tags(linefreq.output().path)
     task = RunPipeline(output_dir=str(output_dir), shards=[(s, m, tags.get(str(s), "")) for s, m in shards],
                        run_key=run_key, linefreq=linefreq.output().path, dedup_engine=args.dedup_engine,
                        spark_master=args.spark_master, index=index, **common)
     if not build(task):
-        return EXIT_TASK_FAILED
+        return failed()
     return EXIT_OK
+
+
+def _disk_full_message(output_dir: Path) -> str:
+    import shutil
+
+    try:
+        free = f"{shutil.disk_usage(output_dir).free / 2**20:.1f} MB free"
+    except OSError:
+        free = "free space unknown"
+    return (f"newsclean: disk full writing to {output_dir} ({free}); free space and run again: the work "
+            "finished so far is kept and reused")
 
 
 def _failed_share(output_dir: Path, limit: float) -> int:

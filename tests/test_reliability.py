@@ -260,3 +260,38 @@ def test_a_touched_file_with_the_same_bytes_does_no_work(tmp_path: Path) -> None
     assert "up to date" in run_cli("run", "--input", str(inp), "--output", str(out), "--workers", "1").stdout
     assert "up to date" in run_cli("run", "--input", str(inp), "--output", str(out), "--workers", "1",
                                    "--verify").stdout
+
+
+# ---- disk full -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 600 KB file system (tmpfs): a real full disk, not a simulated one."""
+    import subprocess
+
+    where = tmp_path / "disk"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(where)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_disk_full_ends_with_one_line_exit_6_and_no_temporary_files(small_disk: Path, tmp_path: Path,
+                                                                     workers: str) -> None:
+    from pipeline.runlock import is_temp_name
+
+    inp, out = tmp_path / "in", small_disk / "out"
+    inp.mkdir()
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for i in range(60):  # ~300 KB of input: its work files need more than the disk holds
+        (inp / f"{i:03d}.txt").write_bytes(seeds[i % len(seeds)].read_bytes() + f"\nStory {i}.\n".encode())
+    proc = run_cli("run", "--input", str(inp), "--output", str(out), "--workers", workers, check=False)
+    assert proc.returncode == 6, proc.stderr[-3000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"newsclean: disk full writing to {out}"), proc.stderr[-3000:]
+    assert not [p for p in out.rglob("*") if is_temp_name(p.name)]
