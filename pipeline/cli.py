@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,12 +42,43 @@ class Terminated(KeyboardInterrupt):
     open temporary files are removed on the way out, finished outputs stay."""
 
 
+_IN_UNRAISABLE_HOOK = threading.local()
+
+
 def _on_sigterm(_signum: int, _frame: object, main_pid: int = os.getpid()) -> None:
     if os.getpid() != main_pid:  # a Luigi task process: die at once; the main process sweeps
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
         return
+    if getattr(_IN_UNRAISABLE_HOOK, "active", False):
+        _send_sigterm_soon()
+        return
     raise Terminated
+
+
+def _send_sigterm_soon() -> None:
+    timer = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.daemon = True
+    timer.start()
+
+
+def _redeliver_swallowed_sigterm(hook: object = sys.unraisablehook) -> None:
+    """Python swallows an exception raised where it cannot propagate (an at-fork callback such
+    as logging's lock release, a finaliser, a gc callback) and only prints it: a SIGTERM that
+    lands there would leave the run going. So such a Terminated sends the signal again 10 ms
+    later, from a timer thread, and the handler raises it at an ordinary line of Python."""
+
+    def unraisable(info: object) -> None:
+        _IN_UNRAISABLE_HOOK.active = True  # a SIGTERM raised in here would be swallowed too
+        try:
+            if isinstance(getattr(info, "exc_value", None), Terminated):
+                _send_sigterm_soon()
+            else:
+                hook(info)  # type: ignore[operator]
+        finally:
+            _IN_UNRAISABLE_HOOK.active = False
+
+    sys.unraisablehook = unraisable
 
 EPILOG = """\
 examples:
@@ -224,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if threading_main():
         signal.signal(signal.SIGTERM, _on_sigterm)
+        _redeliver_swallowed_sigterm()
 
     try:
         if args.command == "run":

@@ -187,7 +187,7 @@ def test_a_run_where_most_documents_fail_exits_5(tmp_path: Path) -> None:
 
 # ---- SIGTERM -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("workers", ["1"])  # --workers 2: not yet (see README, Crashes)
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_sigterm_ends_with_one_line_exit_143_and_no_temporary_files(tmp_path: Path, workers: str) -> None:
     import signal
     import subprocess
