@@ -33,6 +33,7 @@ log = logging.getLogger("newsclean")
 # Seconds between plain progress lines when the output is not a terminal (a cron log gets a
 # line per stage every half minute, not a line per shard).
 INTERVAL = 30.0
+IDLE_NOTE_SECONDS = 60.0  # how often a worker kept alive through luigid says what it waits for
 # Task families shown, in pipeline order, with the label of their line.
 STAGES = {"Decode": "decode", "Encoding": "encoding", "LineCounts": "line counts", "Structure": "structure",
           "Boilerplate": "boilerplate",
@@ -78,6 +79,7 @@ class Progress:
         self.seen: set[str] = set()
         self.lock = threading.RLock()
         self.pid = os.getpid()
+        self._last_idle_note = -IDLE_NOTE_SECONDS
         self._read, self._write = os.pipe()
         os.set_blocking(self._write, False)
         self._stop = threading.Event()
@@ -88,6 +90,9 @@ class Progress:
     def wrap(self, scheduler: Any) -> Any:
         """Have `scheduler` (local or remote) report to this object as well."""
         add_task, get_work = scheduler.add_task, scheduler.get_work
+        import luigi.scheduler
+
+        remote = not isinstance(scheduler, luigi.scheduler.Scheduler)  # luigid: other workers exist
         set_pct, set_msg = scheduler.set_task_progress_percentage, scheduler.set_task_status_message
         fd = self._write
 
@@ -107,8 +112,11 @@ class Progress:
 
         def get_work_(*args: Any, **kwargs: Any) -> Any:
             response = get_work(*args, **kwargs)
-            if isinstance(response, dict) and response.get("task_id") and os.getpid() == self.pid:
-                self.task_started(response["task_id"])
+            if isinstance(response, dict) and os.getpid() == self.pid:
+                if response.get("task_id"):
+                    self.task_started(response["task_id"])
+                elif remote:
+                    self.idle(response)
             return response
 
         def set_pct_(task_id: str, percentage: Any) -> Any:
@@ -122,6 +130,25 @@ class Progress:
         scheduler.add_task, scheduler.get_work = add_task_, get_work_
         scheduler.set_task_progress_percentage, scheduler.set_task_status_message = set_pct_, set_msg_
         return scheduler
+
+    def idle(self, response: dict[str, Any]) -> None:
+        """No task for this worker now (through luigid): say what it waits for, once a minute
+        at most, so a run kept alive by other workers' tasks is not a silent one."""
+        if self.mode == "off" or not response.get("n_pending_tasks"):
+            return
+        now = self.clock()
+        if now - self._last_idle_note < IDLE_NOTE_SECONDS:
+            return
+        self._last_idle_note = now
+        running = [t.get("task_id", "") for t in response.get("running_tasks") or []
+                   if str(t.get("pid")) != str(self.pid)]  # its own tasks run in its own task processes
+        if running:
+            names = ", ".join(sorted({r.split("_", 1)[0] for r in running}))
+            self.write(f"newsclean: waiting for {len(running)} task(s) other workers are running ({names})")
+        else:
+            self.write(f"newsclean: waiting for {response['n_pending_tasks']} task(s) the scheduler holds back "
+                       "(a failed task waits [scheduler] retry_delay; a dead worker's task waits "
+                       "worker_disconnect_delay first)")
 
     def task_event(self, task_id: str, family: str, params: dict[str, Any], status: str) -> None:
         if family not in STAGES or not task_id:

@@ -37,13 +37,23 @@ def _api(url: str, method: str, **data: object) -> dict:
 
 @pytest.fixture()
 def luigid(tmp_path: Path) -> Iterator[str]:
+    yield from _luigid(tmp_path, clean_env())
+
+
+@pytest.fixture()
+def luigid_as_documented(tmp_path: Path) -> Iterator[str]:
+    """luigid with the scheduler settings the project ships (config/luigid.cfg)."""
+    yield from _luigid(tmp_path, {**clean_env(), "LUIGI_CONFIG_PATH": str(ROOT / "config" / "luigid.cfg")})
+
+
+def _luigid(tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
     state = tmp_path / "luigid"
     (state / "log").mkdir(parents=True)
     proc = subprocess.Popen([str(Path(sys.executable).parent / "luigid"), "--address", "127.0.0.1",
                              "--port", str(port), "--state-path", str(state / "state.pickle"),
                              "--logdir", str(state / "log"), "--pidfile", str(state / "pid")],
-                            stdout=subprocess.DEVNULL, stderr=(state / "stderr").open("wb"))
+                            stdout=subprocess.DEVNULL, stderr=(state / "stderr").open("wb"), env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -124,4 +134,40 @@ def test_overlapping_local_runs_take_turns(batch: tuple[Path, Path, Path], tmp_p
     assert (first.returncode, second.returncode) == (0, 0), (err1, err2)
     assert "another run is writing" in err2 and "waiting" in err2
     assert "nothing to do" in out2 and "nothing to do" not in out1
+    assert contract_files(out) == contract_files(local)
+
+
+def test_a_killed_worker_does_not_stall_the_survivor(luigid_as_documented: str, batch: tuple[Path, Path, Path],
+                                                      tmp_path: Path) -> None:
+    """One of two runs of the same batch through luigid is killed (SIGKILL) while it runs a
+    task; with config/luigid.cfg the survivor takes that task over and finishes the batch within
+    a minute or two (Luigi's defaults: a quarter of an hour), saying meanwhile what it waits for."""
+    import signal
+
+    inp, cfg, local = batch
+    out = tmp_path / "out"
+    args = run_args(inp, out, cfg, "--workers", "1", "--scheduler-url", luigid_as_documented)
+    victim = subprocess.Popen(args, cwd=ROOT, env=clean_env(), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120  # a guard: the kill waits until the victim holds a task
+        held = []
+        while not held and victim.poll() is None and time.monotonic() < deadline:
+            running = _api(luigid_as_documented, "task_list", status="RUNNING", upstream_status="", search="")
+            held = [t for t, v in running.items() if f"pid={victim.pid}" in str(v.get("worker_running"))]
+            time.sleep(0.05)
+        assert held, "the victim never ran a task"
+        survivor = subprocess.Popen(args, cwd=ROOT, env=clean_env(), stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+        victim.send_signal(signal.SIGKILL)
+        started = time.monotonic()
+        _stdout, stderr = survivor.communicate(timeout=300)
+        took = time.monotonic() - started
+    finally:
+        for p in (victim, locals().get("survivor")):
+            if p is not None and p.poll() is None:
+                p.kill()
+    assert survivor.returncode == 0, stderr[-3000:]
+    assert took < 120, f"the survivor took {took:.0f} s"
+    assert "waiting for" in stderr
     assert contract_files(out) == contract_files(local)
