@@ -30,6 +30,7 @@ class RunConfig:
     shards: int = 64
     max_document_bytes: int = 20_000_000
     max_document_seconds: float = 60.0
+    max_document_lines: int = 20_000
     max_failed_share: float = 0.05
 
 
@@ -248,6 +249,7 @@ def _build(cls: type, data: dict[str, Any], path: Path, text: str, section: str 
 _RANGES: dict[str, tuple[float, float]] = {
     "shards": (1, 100_000),
     "max_document_bytes": (1, 2**40),
+    "max_document_lines": (1, 100_000_000),
     "max_document_seconds": (0, 86_400),
     "max_failed_share": (0.0, 1.0),
     "min_confidence": (0.0, 1.0),

@@ -71,6 +71,10 @@ class Doc:
     removed: list[Removal] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    # Seconds the stages have spent on it so far (run.max_document_seconds bounds the sum). A
+    # measurement, not content: kept between stages in work files, never in the corpus, and
+    # not compared (two cleanings of one file are equal whatever they took).
+    seconds: float = field(default=0.0, compare=False)
 
     def paragraphs(self) -> list[str]:
         return [ln.text for ln in self.lines if not ln.blank]

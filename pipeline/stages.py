@@ -7,6 +7,7 @@ sections, so a changed setting re-runs the stage that reads it and everything af
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
@@ -35,6 +36,7 @@ def decode(doc: Doc, raw: bytes, cfg: Config) -> Doc:
 
     Never raises: a timeout or a crash in the detector rejects this document, not the batch."""
     limit = cfg.run.max_document_seconds
+    start = time.perf_counter()
     try:
         with time_limit(limit):
             return _decode(doc, raw, cfg)
@@ -42,6 +44,8 @@ def decode(doc: Doc, raw: bytes, cfg: Config) -> Doc:
         return reject(doc, f"timeout: decode took more than {limit:g} s (run.max_document_seconds)")
     except Exception as exc:  # noqa: BLE001 - one bad file never stops a batch
         return reject(doc, f"error in decode: {type(exc).__name__}: {exc}")
+    finally:
+        doc.seconds += time.perf_counter() - start
 
 
 def _decode(doc: Doc, raw: bytes, cfg: Config) -> Doc:
@@ -61,6 +65,9 @@ def _decode(doc: Doc, raw: bytes, cfg: Config) -> Doc:
     doc.lines = split_lines(decoded.text)
     if not any(ln.text.strip() for ln in doc.lines):
         return reject(doc, "empty: no text")
+    lines = sum(not ln.blank for ln in doc.lines)
+    if lines > cfg.run.max_document_lines:
+        return reject(doc, f"too-many-lines: {lines} lines > run.max_document_lines ({cfg.run.max_document_lines})")
     return _reject_if_unusable(doc, "decode")
 
 
@@ -172,13 +179,23 @@ def run_stage(stage: Stage, doc: Doc, cfg: Config, **extra: Any) -> Doc:
     if doc.status != KEPT:
         return doc
     removed, edits, limit = len(doc.removed), len(doc.edits), cfg.run.max_document_seconds
+    # The limit bounds all stages together: each gets what the earlier ones left of it.
+    left = limit - doc.seconds if limit > 0 else 0.0
+    if limit > 0 and left <= 0:
+        return reject(doc, f"timeout: the stages before {stage.name} took {doc.seconds:.0f} s of "
+                      f"{limit:g} s (run.max_document_seconds)")
+    start = time.perf_counter()
     try:
-        with time_limit(limit):
-            return _reject_if_unusable(stage.apply(doc, cfg, **extra), stage.name)
+        with time_limit(left):
+            out = stage.apply(doc, cfg, **extra)
+        out.seconds = doc.seconds + (time.perf_counter() - start)
+        return _reject_if_unusable(out, stage.name)
     except DocumentTimeout:
-        reason = f"timeout: {stage.name} took more than {limit:g} s (run.max_document_seconds)"
+        reason = (f"timeout: {stage.name} took more than {left:.3g} s, the stages together more than {limit:g} s "
+                  "(run.max_document_seconds)")
     except Exception as exc:  # noqa: BLE001 - a bad document must never stop a batch
         reason = f"error in {stage.name}: {type(exc).__name__}: {exc}"
+    doc.seconds += time.perf_counter() - start
     # What an interrupted stage logged is half a story; the reason tells the whole one.
     del doc.removed[removed:], doc.edits[edits:]
     return reject(doc, reason)

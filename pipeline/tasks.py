@@ -33,7 +33,7 @@ from pipeline.stages import STAGES, decode, reject, run_stage
 # decode 5, encoding 4, boilerplate 5, repeats 5: positional records (Doc.to_record) carry
 # the article fields (authors, credit, published, updated); boilerplate no longer takes the
 # title (the structure stage does).
-CODE_VERSION = {"decode": 6, "encoding": 4, "structure": 2, "linecounts": 2, "boilerplate": 6, "repeats": 5,
+CODE_VERSION = {"decode": 7, "encoding": 4, "structure": 2, "linecounts": 2, "boilerplate": 6, "repeats": 5,
                 "signatures": 3, "dedup": 2}
 
 

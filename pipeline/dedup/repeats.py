@@ -180,9 +180,11 @@ def _anchor_pairs(toks: list[list[str]], keys: list[str], cfg: RepeatsConfig,
     return pairs
 
 
-# Past this many cells (paragraphs x distinct words) the bound below is not computed: the
-# LSH path is exact anyway, and a huge document must not allocate a huge matrix.
+# Past this many cells (paragraphs x distinct words, or paragraphs x paragraphs for the
+# result) the bound below is not computed: the LSH path is exact anyway, and a huge document
+# must not allocate a huge matrix (20,000 paragraphs over a small vocabulary took 19 GB).
 _MAX_BOUND_CELLS = 250_000
+_MAX_PAIR_CELLS = 4_000_000  # 2,000 paragraphs: each pair matrix 32 MB
 
 
 def _possible_pairs(lengths: list[int], hashes: list[np.ndarray], cfg: RepeatsConfig) -> np.ndarray | None:
@@ -198,7 +200,7 @@ def _possible_pairs(lengths: list[int], hashes: list[np.ndarray], cfg: RepeatsCo
     flat = np.concatenate(hashes)
     vocab, inverse = unique_inverse(flat)
     m = len(lengths)
-    if m * len(vocab) > _MAX_BOUND_CELLS:
+    if m * len(vocab) > _MAX_BOUND_CELLS or m * m > _MAX_PAIR_CELLS:
         return None
     para = np.repeat(np.arange(m), lengths)
     counts = np.bincount(para * len(vocab) + inverse, minlength=m * len(vocab)).reshape(m, len(vocab))
