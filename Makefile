@@ -11,7 +11,7 @@ OUT    ?= data/seeds
 
 SIZES  ?= 1000,10000,100000
 
-.PHONY: run test lint eval bench bench-store fuzz clean train
+.PHONY: run test lint eval bench bench-store fuzz clean train soak
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ bench-store: $(RUN_STAMP)
 train: $(RUN_STAMP)
 	$(PY) -m pip install --quiet -e '.[train]'
 	$(PY) -m tools.train_lines --eval $(EVAL)
+
+# Crash soak: SIGKILL a 2,000-document run at random moments, rerun, compare byte for byte
+# with an uninterrupted run; prints "trials passed: k/N". Slow; not part of `make test`.
+TRIALS ?= 20
+soak: $(RUN_STAMP)
+	$(PY) -m tools.soak --documents 2000 --trials $(TRIALS)
 
 # Coverage-guided fuzzing of the cleaning entry point (atheris); not part of `make test` or CI.
 FUZZ_SECONDS ?= 300
