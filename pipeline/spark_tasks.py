@@ -93,6 +93,7 @@ class SparkDedup(PySparkTask):
         self.set_status_message("clustering on Spark: done")
 
     def main(self, sc: Any, *args: Any) -> None:
+        from pipeline.dedup.clusters import identity_key, self_pair
         from pipeline.dedup.spark_cluster import (
             band_entries,
             bucket_pairs,
@@ -100,6 +101,7 @@ class SparkDedup(PySparkTask):
             decide_component,
             digest_links,
             verify,
+            with_copies,
         )
 
         start = time.perf_counter()
@@ -110,28 +112,39 @@ class SparkDedup(PySparkTask):
         # partition per shard would spend more time scheduling than clustering on small batches.
         parts = max(1, min(len(paths), 2 * sc.defaultParallelism))
         sk = sc.parallelize(paths, parts).flatMap(_load_sketches).map(lambda s: (s.id, s)).cache()
-        candidates = (sk.flatMap(lambda kv: band_entries(kv[1], bands, rows))
+        documents = sk.count()
+        # Identical documents become one group, represented by its first id (spark_cluster.py).
+        multi = dict(sk.map(lambda kv: (identity_key(kv[1]), kv[0]))
+                       .groupByKey(parts)
+                       .map(lambda kv: sorted(kv[1]))
+                       .filter(lambda ids: len(ids) > 1)
+                       .map(lambda ids: (ids[0], tuple(ids)))
+                       .collect())
+        copies = sc.broadcast({i for ids in multi.values() for i in ids[1:]})
+        reps = sk.filter(lambda kv: kv[0] not in copies.value).cache()
+        candidates = (reps.flatMap(lambda kv: band_entries(kv[1], bands, rows))
                       .groupByKey(parts)
                       .flatMap(lambda kv: bucket_pairs(kv[1]))
                       .distinct(parts))
         # Attach both sides' sketches to each candidate pair, then verify it exactly.
-        verified = (candidates.join(sk, parts)                          # (a, (b, sketch_a))
+        verified = (candidates.join(reps, parts)                        # (a, (b, sketch_a))
                     .map(lambda kv: (kv[1][0], kv[1][1]))               # (b, sketch_a)
-                    .join(sk, parts)                                    # (b, (sketch_a, sketch_b))
+                    .join(reps, parts)                                  # (b, (sketch_a, sketch_b))
                     .map(lambda kv: verify(kv[1][0], kv[1][1], cfg))
                     .filter(lambda v: v is not None)
                     .collect())
-        same_text = (sk.map(lambda kv: (kv[1].digest, kv[0]))
+        same_text = (reps.map(lambda kv: (kv[1].digest, kv[0]))
                      .groupByKey(parts)
                      .flatMap(lambda kv: digest_links(kv[1]))
                      .collect())
-        # Only documents linked to another can become duplicates; everything else is kept.
-        comps = components([(a, b) for a, b, _j, _c in verified] + same_text)
-        linked = sc.broadcast({i for comp in comps for i in comp})
-        info = {i: (i, w, d) for i, w, d in
-                sk.filter(lambda kv: kv[0] in linked.value)
-                  .map(lambda kv: (kv[0], kv[1].words, kv[1].digest))
-                  .collect()}
+        # Only documents linked to another (or with copies) can become duplicates; the rest are kept.
+        comps = with_copies(components([(a, b) for a, b, _j, _c in verified] + same_text), multi)
+        linked, grouped = sc.broadcast({i for comp in comps for i in comp}), sc.broadcast(set(multi))
+        info = {i: (multi.get(i, (i,)), w, d, pair) for i, w, d, pair in
+                reps.filter(lambda kv: kv[0] in linked.value)
+                    .map(lambda kv: (kv[0], kv[1].words, kv[1].digest,
+                                     self_pair(kv[1], cfg) if kv[0] in grouped.value else None))
+                    .collect()}
         comp_of = {i: n for n, comp in enumerate(comps) for i in comp}
         pairs_by_comp: dict[int, list[Any]] = {}
         for p in sorted(verified):
@@ -140,6 +153,5 @@ class SparkDedup(PySparkTask):
         decisions = (sc.parallelize(work, max(1, min(parts, len(work))))
                      .flatMap(lambda item: decide_component(item[0], item[1]))
                      .collect())
-        documents = sk.count()
         write_decisions(Path(self.output().path), {d.id: d for d in decisions},
                         time.perf_counter() - start, documents)

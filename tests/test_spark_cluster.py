@@ -35,9 +35,11 @@ def _sketches(folder: Path) -> list:
 
 def test_partitioned_dataflow_equals_in_process_cluster(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "in")
-    # Exact copies too, so the digest links and exact-duplicate decisions are exercised.
-    for p in sorted(corpus.glob("*.txt"))[:2]:
-        shutil.copy(p, corpus / f"exact-{p.name}")
+    # Exact copies too, so the digest links, the groups of identical documents and the
+    # exact-duplicate decisions are exercised.
+    for n, p in enumerate(sorted(corpus.glob("*.txt"))[:2]):
+        for k in range(1 + 3 * n):
+            shutil.copy(p, corpus / f"exact{k}-{p.name}")
     sketches = _sketches(corpus)
     cfg = load_config().dedup
     expected = cluster(sketches, cfg)
@@ -66,13 +68,16 @@ def _spark_available() -> bool:
                     reason="needs pyspark (the `spark` extra) and a Java runtime; CI installs both")
 def test_spark_engine_matches_in_process(tmp_path: Path) -> None:
     inp = make_corpus(tmp_path / "in")
+    first = sorted(inp.glob("*.txt"))[0]
+    for k in range(30):  # a page scraped 31 times: one group of identical documents
+        shutil.copy(first, inp / f"again-{k:02d}.txt")
     cfg = small_config(tmp_path / "cfg", shards=4)
     out = tmp_path / "out"
     run(inp, out, cfg)
     local = contract_files(out)
     dedup_files = sorted((out / ".work" / "dedup").glob("*.json"))
     local_decisions = [p.read_bytes() for p in dedup_files]
-    assert b"near-duplicate" in local_decisions[0]
+    assert b"near-duplicate" in local_decisions[0] and b"exact-duplicate" in local_decisions[0]
     # Same batch, same shard outputs: only the clustering (and the corpus after it) run again.
     shutil.rmtree(out / ".work" / "dedup")
     (out / "manifest.json").unlink()

@@ -192,12 +192,27 @@ def group_sketches(sketches: list[DocSketch], pinned: frozenset[str] = frozenset
     appearance. Identical sketches are found by hashing, so n copies of one page cost n hashes,
     not n^2 comparisons."""
     extra = extra or {}
-    by_key: dict[tuple[bool, int, str, int, bytes], list[DocSketch]] = {}
+    by_key: dict[tuple[bool, int, str], list[DocSketch]] = {}
     for s in sketches:
-        h = hashlib.blake2b(np.ascontiguousarray(s.signature, dtype=np.uint64).tobytes(), digest_size=16)
-        h.update(np.ascontiguousarray(s.shingles, dtype=np.uint64).tobytes())
-        by_key.setdefault((s.id in pinned, extra.get(s.id, 0), s.digest, s.words, h.digest()), []).append(s)
+        by_key.setdefault((s.id in pinned, extra.get(s.id, 0), identity_key(s)), []).append(s)
     return [sorted(g, key=lambda s: s.id) for g in by_key.values()]
+
+
+def identity_key(s: DocSketch) -> str:
+    """Equal for sketches that are interchangeable for the survivor rule: same digest, words,
+    signature and shingle set."""
+    h = hashlib.blake2b(np.ascontiguousarray(s.signature, dtype=np.uint64).tobytes(), digest_size=16)
+    h.update(np.ascontiguousarray(s.shingles, dtype=np.uint64).tobytes())
+    return f"{s.digest}:{s.words}:{h.hexdigest()}"
+
+
+def self_pair(s: DocSketch, cfg: DedupConfig) -> tuple[float, float] | None:
+    """The verified pair of two identical copies of `s`, or None when copies are not paired
+    (no LSH bands, or a text whose shingles do not pass against themselves)."""
+    if cfg.bands < 1:
+        return None
+    jac, con = similarity(s.shingles, s.shingles)
+    return (jac, con) if passes(jac, con, cfg) else None
 
 
 def cluster(sketches: list[DocSketch], cfg: DedupConfig, earlier: list[DocSketch] | None = None,
@@ -221,11 +236,10 @@ def cluster(sketches: list[DocSketch], cfg: DedupConfig, earlier: list[DocSketch
     index = {s.id: i for i, s in enumerate(reps)}
     groups = []
     for members in grouped:
-        rep, self_pair = members[0], None
-        if len(members) > 1 and cfg.bands >= 1:  # identical signatures share every band
-            jac, con = similarity(rep.shingles, rep.shingles)
-            self_pair = (jac, con) if passes(jac, con, cfg) else None
-        groups.append(Group(tuple(s.id for s in members), rep.words, rep.digest, rep.id in pinned, self_pair,
+        rep = members[0]
+        # Identical signatures share every band: copies are a verified pair when they pass.
+        pair = self_pair(rep, cfg) if len(members) > 1 else None
+        groups.append(Group(tuple(s.id for s in members), rep.words, rep.digest, rep.id in pinned, pair,
                             pinned_degree.get(rep.id, 0)))
     pairs = [(index[a], index[b], jac, con) for a, b, jac, con in verified_pairs(reps, cfg)]
     return decide_groups(groups, pairs)

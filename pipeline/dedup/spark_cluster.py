@@ -9,9 +9,13 @@ The steps:
 3. verification: each candidate pair's exact shingle similarity, kept when it passes;
 4. components: verified pairs (plus documents with equal text digests) are joined into
    connected components; every decision depends only on documents in the same component;
-5. decisions: `clusters.decide`, the one survivor rule, applied per component.
+5. decisions: `clusters.decide_groups`, the one survivor rule, applied per component.
 
-Because step 5 is the in-process rule itself, the result is identical to `clusters.cluster`.
+Before step 1, identical documents (same digest, words, signature and shingles) are grouped,
+as in-process (`clusters.group_sketches`): steps 1-4 see one representative per group, the
+first id, so 2,000 copies of an error page cost 2,000 hashes instead of two million candidate
+pairs in every band. Because step 5 is the in-process rule itself, the result is identical to
+`clusters.cluster`.
 """
 
 from __future__ import annotations
@@ -21,9 +25,20 @@ from collections.abc import Iterable
 
 from pipeline.config import DedupConfig
 from pipeline.dedup.candidates import band_keys
-from pipeline.dedup.clusters import Decision, DocSketch, decide, passes, similarity
+from pipeline.dedup.clusters import (
+    Decision,
+    DocSketch,
+    Group,
+    decide_groups,
+    identity_key,
+    passes,
+    self_pair,
+    similarity,
+)
 
 Pair = tuple[str, str, float, float]
+# A group of identical documents as step 5 needs it: (ids, sorted; words; digest; self pair).
+GroupInfo = tuple[tuple[str, ...], int, str, "tuple[float, float] | None"]
 
 
 def band_entries(sketch: DocSketch, bands: int, rows: int) -> list[tuple[bytes, str]]:
@@ -82,30 +97,49 @@ def components(links: Iterable[tuple[str, str]]) -> list[list[str]]:
     return sorted(sorted(g) for g in groups.values())
 
 
-def decide_component(docs: list[tuple[str, int, str]], pairs: list[Pair]) -> list[Decision]:
-    """The survivor rule over one component, as a list sorted by id (what a Spark task returns)."""
-    decisions = decide(docs, pairs)
+def decide_component(groups: list[GroupInfo], pairs: list[Pair]) -> list[Decision]:
+    """The survivor rule over one component of groups of identical documents (`pairs` between
+    the groups' first ids), as a list sorted by id (what a Spark task returns)."""
+    index = {ids[0]: n for n, (ids, _w, _d, _s) in enumerate(groups)}
+    decisions = decide_groups([Group(ids, words, digest, False, pair) for ids, words, digest, pair in groups],
+                              [(index[a], index[b], jac, con) for a, b, jac, con in pairs])
     return [decisions[k] for k in sorted(decisions)]
 
 
+def with_copies(comps: list[list[str]], multi: Iterable[str]) -> list[list[str]]:
+    """The components, plus one of its own for each representative of several identical
+    documents that no link reached (its copies are still duplicates of it).
+
+    >>> with_copies([["a", "b"]], ["b", "c"])
+    [['a', 'b'], ['c']]
+    """
+    seen = {i for comp in comps for i in comp}
+    return sorted(comps + [[r] for r in multi if r not in seen])
+
+
 def partitioned_cluster(sketches: list[DocSketch], cfg: DedupConfig) -> dict[str, Decision]:
-    """Steps 1-5 in one process, mirroring the Spark job's dataflow."""
+    """The grouping and steps 1-5 in one process, mirroring the Spark job's dataflow."""
     by_id = {s.id: s for s in sketches}
-    buckets: dict[bytes, list[str]] = defaultdict(list)
+    same: dict[str, list[str]] = defaultdict(list)
     for s in sketches:
+        same[identity_key(s)].append(s.id)
+    members = {ids[0]: tuple(ids) for ids in map(sorted, same.values())}
+    reps = [by_id[r] for r in sorted(members)]
+    buckets: dict[bytes, list[str]] = defaultdict(list)
+    for s in reps:
         for key, doc_id in band_entries(s, cfg.bands, cfg.rows):
             buckets[key].append(doc_id)
-    candidates = {p for members in buckets.values() for p in bucket_pairs(members)}
+    candidates = {p for ids in buckets.values() for p in bucket_pairs(ids)}
     verified = [v for a, b in sorted(candidates) if (v := verify(by_id[a], by_id[b], cfg)) is not None]
     by_digest: dict[str, list[str]] = defaultdict(list)
-    for s in sketches:
+    for s in reps:
         by_digest[s.digest].append(s.id)
     links = [(a, b) for a, b, _j, _c in verified]
     links += [link for ids in by_digest.values() for link in digest_links(ids)]
     out: dict[str, Decision] = {}
-    for comp in components(links):
-        members = set(comp)
-        docs = [(i, by_id[i].words, by_id[i].digest) for i in comp]
-        pairs = [p for p in verified if p[0] in members]
-        out.update((d.id, d) for d in decide_component(docs, pairs))
+    for comp in with_copies(components(links), [r for r, ids in members.items() if len(ids) > 1]):
+        inside = set(comp)
+        groups = [(members[r], by_id[r].words, by_id[r].digest,
+                   self_pair(by_id[r], cfg) if len(members[r]) > 1 else None) for r in comp]
+        out.update((d.id, d) for d in decide_component(groups, [p for p in verified if p[0] in inside]))
     return out
