@@ -469,6 +469,12 @@ def _run_locked(args: argparse.Namespace, files: list, input_dir: Path, output_d
         conf = luigi.configuration.get_config()
         if not conf.has_option("worker", "keep_alive"):
             conf.set("worker", "keep_alive", "true")
+        # ...but not for ever on one look at the graph: a task whose output a killed worker
+        # wrote just before it died stays pending in luigid with nobody to run it (this run saw
+        # it complete, so never offered to). After a minute with nothing to do the worker
+        # stops and the build below asks again, seeing the outputs as they are now.
+        if not conf.has_option("worker", "max_keep_alive_idle_duration"):
+            conf.set("worker", "max_keep_alive_idle_duration", f"{LUIGID_IDLE_SECONDS} seconds")
     else:
         params["local_scheduler"] = True
     if args.verbosity < 2:  # Luigi's own log (3,000 lines for 160 documents) only with -vv
@@ -524,11 +530,17 @@ def _build_both(args: argparse.Namespace, input_dir: Path, output_dir: Path, con
     from pipeline.tasks import LineFrequency, RunPipeline, line_tags
 
     def build(task: luigi.Task) -> bool:
-        result = luigi.build([task], worker_scheduler_factory=factory(), **params)
-        # Through luigid other workers may have run some of this run's tasks, which Luigi
-        # reports as "not run" here although nothing is missing: what counts is the output.
-        ok = result.status in (luigi.LuigiStatusCode.SUCCESS, luigi.LuigiStatusCode.SUCCESS_WITH_RETRY) or (
-            args.scheduler_url and result.status == luigi.LuigiStatusCode.NOT_RUN)
+        for _round in range(LUIGID_ROUNDS if args.scheduler_url else 1):
+            result = luigi.build([task], worker_scheduler_factory=factory(), **params)
+            # Through luigid other workers may have run some of this run's tasks, which Luigi
+            # reports as "not run" here although nothing is missing: what counts is the output.
+            ok = result.status in (luigi.LuigiStatusCode.SUCCESS, luigi.LuigiStatusCode.SUCCESS_WITH_RETRY) or (
+                args.scheduler_url and result.status == luigi.LuigiStatusCode.NOT_RUN)
+            if not ok or task.complete() or failures.explanations:
+                break
+            if not args.quiet:  # idle for a while with the batch unfinished: look at the graph again
+                print("newsclean: the batch is not finished and nothing is left for this worker; "
+                      "asking the scheduler again", file=sys.stderr)
         if not ok or not task.complete():
             if failures.disk_full:
                 print(_disk_full_message(output_dir), file=sys.stderr)
@@ -554,6 +566,12 @@ def _build_both(args: argparse.Namespace, input_dir: Path, output_dir: Path, con
     if not build(task):
         return failed()
     return EXIT_OK
+
+
+# Through luigid: how long a worker with nothing to do waits before it looks at the graph again,
+# and how many times (about an hour in all) before the run gives up on an unfinished batch.
+LUIGID_IDLE_SECONDS = 60
+LUIGID_ROUNDS = 60
 
 
 def _disk_full_message(output_dir: Path) -> str:

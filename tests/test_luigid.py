@@ -171,3 +171,62 @@ def test_a_killed_worker_does_not_stall_the_survivor(luigid_as_documented: str, 
     assert took < 120, f"the survivor took {took:.0f} s"
     assert "waiting for" in stderr
     assert contract_files(out) == contract_files(local)
+
+
+# Runs the CLI with os.replace patched: after the first output of the encoding stage is renamed
+# into place, the process waits for a file to appear and then SIGKILLs itself, so it dies with
+# the output written and its task still RUNNING in luigid.
+DIES_AFTER_WRITE = """
+import os, signal, sys, time
+real_replace = os.replace
+go = os.environ["NEWSCLEAN_TEST_GO"]
+
+def replace(src, dst, *a, **kw):
+    real_replace(src, dst, *a, **kw)
+    if "/encoding/" in str(dst) and str(dst).endswith(".jsonl"):
+        open(go + ".written", "w").close()
+        while not os.path.exists(go):
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+os.replace = replace
+from pipeline.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_task_finished_by_a_worker_killed_before_it_reported_is_not_waited_for(
+        luigid_as_documented: str, batch: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """luigid keeps such a task pending with no worker able to run it (the survivor saw it
+    complete); the survivor must look at the graph again instead of waiting for ever."""
+    inp, cfg, local = batch
+    out, go = tmp_path / "out", tmp_path / "go"
+    args = run_args(inp, out, cfg, "--workers", "1", "--scheduler-url", luigid_as_documented)
+    victim = subprocess.Popen([sys.executable, "-c", DIES_AFTER_WRITE, *args[3:]], cwd=ROOT,
+                              env={**clean_env(), "NEWSCLEAN_TEST_GO": str(go)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    survivor = None
+    try:
+        deadline = time.monotonic() + 120  # guards, not measurements
+        while not Path(f"{go}.written").exists() and victim.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert Path(f"{go}.written").exists(), "the victim never wrote an encoding output"
+        survivor = subprocess.Popen(args, cwd=ROOT, env=clean_env(), stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+        # Let the survivor see the graph (the written output complete, its task RUNNING), then
+        # the victim dies.
+        while time.monotonic() < deadline and not any(
+                len(t.get("stakeholders", ())) > 1 or "Structure" in k
+                for k, t in _api(luigid_as_documented, "task_list", status="PENDING", upstream_status="",
+                                 search="").items()):
+            time.sleep(0.05)
+        go.touch()
+        victim.wait(timeout=60)
+        _stdout, stderr = survivor.communicate(timeout=400)
+    finally:
+        for p in (victim, survivor):
+            if p is not None and p.poll() is None:
+                p.kill()
+    assert survivor.returncode == 0, stderr[-3000:]
+    assert "asking the scheduler again" in stderr
+    assert contract_files(out) == contract_files(local)
