@@ -399,6 +399,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             try:
                 return _run_locked(args, files, input_dir, output_dir, config_path, cfg)
             except KeyboardInterrupt:
+                _stop_task_processes()  # a task process still writing would race the sweep
                 if not args.scheduler_url:  # the lock is ours alone: no other run is writing
                     from pipeline.runlock import sweep_temp_files
 
@@ -413,6 +414,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"newsclean: cannot write to output folder {output_dir}: {exc.strerror or exc}"
               f"{f' ({exc.filename})' if exc.filename else ''}", file=sys.stderr)
         return EXIT_OUTPUT
+
+
+def _stop_task_processes(grace: float = 10.0) -> None:
+    """End Luigi's task processes and wait for them. Luigi sends them SIGTERM on the way out but
+    does not wait; one busy in a C call can still be writing when the main process sweeps its
+    temporary files (it then fails on a vanished file and logs a traceback)."""
+    import multiprocessing
+
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    deadline = time.monotonic() + grace
+    for child in children:
+        child.join(max(0.0, deadline - time.monotonic()))
+        if child.is_alive():
+            child.kill()
+            child.join(1.0)
 
 
 def _signature_store(args: argparse.Namespace, cfg: object, output_dir: Path) -> tuple[str, str | None]:

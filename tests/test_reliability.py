@@ -217,7 +217,8 @@ def test_sigterm_ends_with_one_line_exit_143_and_no_temporary_files(tmp_path: Pa
             proc.kill()
     assert proc.returncode == 143, stderr[-3000:]
     assert stderr.strip().splitlines() == [
-        "newsclean: terminated (SIGTERM); temporary files removed, finished outputs kept; a rerun resumes from them"]
+        "newsclean: terminated (SIGTERM); temporary files removed, finished outputs kept; a rerun resumes from them"
+    ], stderr[-6000:]
     assert not [p for p in out.rglob("*") if is_temp_name(p.name)]
     run_cli("run", "--input", str(inp), "--output", str(out), "--workers", workers)
     assert len(load_jsonl(out / "documents.jsonl")) == 400
