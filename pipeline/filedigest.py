@@ -67,6 +67,8 @@ def with_digests(root: Path, files: Iterable[InputFile], work: Path,
             cache = orjson.loads(cache_path.read_bytes())
         except (OSError, ValueError):  # first run, or a cache from a crash: read everything
             cache = {}
+        if not isinstance(cache, dict):  # not a cache this code wrote: read everything
+            cache = {}
     out: list[InputFile] = []
     fresh: dict[str, list] = {}
     read = 0
@@ -77,7 +79,7 @@ def with_digests(root: Path, files: Iterable[InputFile], work: Path,
             continue
         stamp = [f.size, f.mtime_ns, f.ctime_ns, f.inode]
         hit = cache.get(f.relpath)
-        if hit is not None and hit[:4] == stamp:
+        if isinstance(hit, list) and len(hit) == 5 and hit[:4] == stamp:
             content = hit[4]
         else:
             content = file_digest(root, f.fsname or f.relpath)
