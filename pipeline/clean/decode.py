@@ -227,14 +227,12 @@ def _line_by_line(raw: bytes, name: str, confidence: float, candidates: list[str
             out.append(text)
             continue
         score = line_score(text)
+        page = name
         if score or few:
             choice, doubt = _best_page(line, text, score, pages)
             if choice is not None:
-                text = choice
+                page, text = choice
             unsure += doubt
-            page = next(p for p in pages if _decodes_as(line, p, text)) if choice is not None else name
-        else:
-            page = name
         used[page] = used.get(page, 0) + 1
         out.append(text)
     pages_used = [name, *sorted((p for p in used if p != name), key=lambda p: (-used[p], p))]
@@ -242,33 +240,28 @@ def _line_by_line(raw: bytes, name: str, confidence: float, candidates: list[str
     return Decoded("\n".join(out), label, confidence, False, unsure)
 
 
-def _best_page(line: bytes, text: str, score: int, pages: list[str]) -> tuple[str | None, int]:
-    """(the text of a clearly better code page or None, 1 if the line stays in doubt); a line
-    that reads implausibly in every page stays as it is, in doubt."""
-    scored: dict[str, int] = {}
+def _best_page(line: bytes, text: str, score: int,
+               pages: list[str]) -> tuple[tuple[str, str] | None, int]:
+    """((page, text) of a clearly better code page, or None; 1 if the line stays in doubt); a
+    line that reads implausibly in every page stays as it is, in doubt."""
+    scored: dict[str, tuple[int, str]] = {}  # text -> (score, first page giving it)
     for page in pages:
         try:
             alt = line.decode(page)
         except UnicodeDecodeError:
             continue
-        scored.setdefault(alt, line_score(alt))
+        if alt not in scored:
+            scored[alt] = (line_score(alt), page)
     if not scored:
         return None, int(score > 0)
-    best = min(scored.values())
-    tied = [t for t, v in scored.items() if v == best]  # in `pages` order: the detector's first
+    best = min(v for v, _p in scored.values())
+    tied = [(p, t) for t, (v, p) in scored.items() if v == best]  # in `pages` order: the detector's first
     # Pages that differ only in accents of one script ("déjà" or "déjŕ") are settled by the
     # detector's order, as for the whole file; pages that give different scripts are not.
-    doubt = int(best > 0 or len({_scripts(t) for t in tied} - {frozenset()}) > 1)
+    doubt = int(best > 0 or len({_scripts(t) for _p, t in tied} - {frozenset()}) > 1)
     if best < score and not doubt:
         return tied[0], 0
     return None, int(score > 0 or doubt)
-
-
-def _decodes_as(line: bytes, page: str, text: str) -> bool:
-    try:
-        return line.decode(page) == text
-    except UnicodeDecodeError:
-        return False
 
 
 def line_score(text: str) -> int:
