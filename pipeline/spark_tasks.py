@@ -4,7 +4,7 @@
 `spark-submit`, and `main` runs in the Spark driver. It reads the same per-shard signature
 files as the in-process `Dedup` task, runs the steps of pipeline/dedup/spark_cluster.py over
 RDDs (band keys -> candidate pairs -> exact verification -> connected components -> the
-survivor rule of clusters.decide per component) and writes the same output file, byte for
+survivor rule of clusters.decide_groups per component) and writes the same output file, byte for
 byte, so either engine's output satisfies the other and switching engines re-runs nothing.
 
 Spark settings come from Luigi's own `[spark]` configuration section (spark-submit path,

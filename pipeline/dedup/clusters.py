@@ -4,7 +4,7 @@ Every LSH candidate pair is verified with its exact shingle Jaccard or containme
 counts (`passes`); containment counts only when the contained text is a fair share of the
 other (`containment_min_jaccard`), so a tiny text cannot absorb the articles that quote it.
 
-Rule for the kept article of a cluster (`decide`): documents are ranked by
+Rule for the kept article of a cluster (`decide_groups`): documents are ranked by
 
 1. the number of verified duplicate pairs they are in, most first: the version every copy
    agrees with is the article itself; copies that each carry a different site's trailer are
@@ -86,27 +86,6 @@ def passes(jac: float, con: float, cfg: DedupConfig) -> bool:
     return jac >= cfg.jaccard or (con >= cfg.containment and jac >= cfg.containment_min_jaccard)
 
 
-def decide(docs: list[tuple[str, int, str]], pairs: list[tuple[str, str, float, float]],
-           pinned: frozenset[str] = frozenset()) -> dict[str, Decision]:
-    """The survivor rule over (id, words, digest) and verified pairs; pure, so any engine can feed it.
-
-    Only the documents of one connected component of `pairs` influence each other, so callers
-    may run this per component (the Spark path does) and get the same decisions. Ids in
-    `pinned` are kept articles of earlier batches: ranked first, never given a decision.
-    Each document is its own group here (`decide_groups`, the rule itself).
-
-    >>> d = decide([("a", 10, "x"), ("b", 12, "y"), ("c", 3, "y")], [("a", "b", 0.7, 0.9)])
-    >>> [(k, v.duplicate_of, v.reason) for k, v in sorted(d.items())]
-    [('a', 'b', 'near-duplicate'), ('c', 'b', 'exact-duplicate')]
-    >>> d = decide([("o", 5, "o"), ("x", 9, "x"), ("y", 8, "y")], [("o", "x", 0.6, 1.0), ("o", "y", 0.6, 1.0)])
-    >>> sorted((k, v.duplicate_of) for k, v in d.items())  # o is what both copies agree on
-    [('x', 'o'), ('y', 'o')]
-    """
-    index = {doc_id: g for g, (doc_id, _w, _d) in enumerate(docs)}
-    groups = [Group((doc_id,), words, dig, doc_id in pinned) for doc_id, words, dig in docs]
-    return decide_groups(groups, [(index[a], index[b], jac, con) for a, b, jac, con in pairs])
-
-
 @dataclass(frozen=True, slots=True)
 class Group:
     """Documents that are interchangeable for the survivor rule: the same words, digest, signature
@@ -138,6 +117,10 @@ def decide_groups(groups: list[Group], pairs: list[tuple[int, int, float, float]
     >>> g = [Group(("a", "b", "c"), 4, "x", False, (1.0, 1.0)), Group(("d",), 3, "y", False)]
     >>> sorted((k, v.duplicate_of, v.reason) for k, v in decide_groups(g, [(0, 1, 0.7, 1.0)]).items())
     [('b', 'a', 'exact-duplicate'), ('c', 'a', 'exact-duplicate'), ('d', 'a', 'near-duplicate')]
+    >>> one = [Group(("o",), 5, "o", False), Group(("x",), 9, "x", False), Group(("y",), 8, "y", False)]
+    >>> d = decide_groups(one, [(0, 1, 0.6, 1.0), (0, 2, 0.6, 1.0)])
+    >>> sorted((k, v.duplicate_of) for k, v in d.items())  # o is what both copies agree on
+    [('x', 'o'), ('y', 'o')]
     """
     neighbours: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
     for a, b, jac, con in pairs:
@@ -224,7 +207,7 @@ def cluster(sketches: list[DocSketch], cfg: DedupConfig, earlier: list[DocSketch
 
     Identical documents are grouped first (`group_sketches`); LSH and verification run over one
     representative per group, and `decide_groups` applies the survivor rule to the groups: the
-    same decisions as `decide` over every document and every verified pair, without listing the
+    same decisions as the rule over every document (each its own group) and every verified pair, without listing the
     pairs inside a group (2,000 copies of an error page are 1,999,000 of them)."""
     earlier = earlier or []
     own = {s.id for s in sketches}
