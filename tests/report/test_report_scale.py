@@ -57,6 +57,11 @@ def ids(page: Page) -> list[str]:
     return page.eval("[...document.querySelectorAll('tr.row')].map((t) => t.dataset.id)")
 
 
+def article_shown(page: Page, doc_id: str) -> None:
+    """Wait until the document view shows `doc_id` and has finished drawing."""
+    page.wait(f"!!document.querySelector({json.dumps(f'article[data-id={doc_id!r}]')}) && {READY}")
+
+
 def cursor_lands_on(page: Page, doc_id: str) -> None:
     """Wait until the list's cursor row is `doc_id` (the list re-renders after a key or a hash
     change; reading it at once can see the rows of the view before). A cursor that never gets
@@ -131,12 +136,12 @@ def test_keyboard_next_previous_and_back(big: Path, page: Page, rows: list[list[
     # Wait for the article itself, not for READY alone: the hash changes at once and the view
     # follows on the next event, so READY can still be the list's; a key pressed in between
     # meets a page that has not drawn the article's links yet.
-    page.wait(f"!!document.querySelector({json.dumps(f'article[data-id={one!r}]')}) && {READY}")
+    article_shown(page, one)
     assert page.eval("decodeURIComponent(location.hash)") == f"#doc={one}"
     page.key("j")
-    page.wait(f"!!document.querySelector({json.dumps(f'article[data-id={two!r}]')}) && {READY}")
+    article_shown(page, two)
     page.key("k")
-    page.wait(f"!!document.querySelector({json.dumps(f'article[data-id={one!r}]')}) && {READY}")
+    article_shown(page, one)
     page.key("u")
     page.wait(f"location.hash.includes('status=rejected') && {READY}")
     cursor_lands_on(page, one)  # back where it was
